@@ -1,0 +1,3 @@
+from boombust.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``boombust`` command line: thin adapters over the public API."""
