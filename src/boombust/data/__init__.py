@@ -1,0 +1,1 @@
+"""The sourced dataset: schema, loaders, validation, bundled datasets."""
