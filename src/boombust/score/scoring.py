@@ -225,7 +225,7 @@ class ScoreResult:
                         f"{f', {s.date}' if s.date else ''} <{s.url}>"
                     )
         lines.append("")
-        lines.append(f"TOTAL {self._headline()}")
+        lines.append(f"TOTAL: {self._headline()}")
         if self.book_characterisation:
             lines.append(f"Book's characterisation: {self.book_characterisation}")
         lines.append("")
@@ -343,6 +343,10 @@ class ScoreResult:
         return ax
 
 
+def _oneline(text: str | None) -> str | None:
+    return None if text is None else " ".join(text.split())
+
+
 def _score_indicators(ev: Evidence, rubric: Rubric) -> list[FactorScore]:
     out = []
     for f in rubric.factors:
@@ -374,9 +378,9 @@ def _score_indicators(ev: Evidence, rubric: Rubric) -> list[FactorScore]:
                     level=level,
                     status=e.status,
                     source=None if e.source is None else ev.source(e.source),
-                    rationale=e.rationale,
-                    note=e.note,
-                    not_applicable=e.not_applicable,
+                    rationale=_oneline(e.rationale),
+                    note=_oneline(e.note),
+                    not_applicable=_oneline(e.not_applicable),
                 )
             )
         levels = [s.level for s in scores]
