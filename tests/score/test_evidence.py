@@ -23,7 +23,9 @@ def test_minimal_evidence_scores_8(write_yaml, capsys, minimal) -> None:  # type
     code, out, _ = run_cli(["score", str(path), "--json"], capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["total"] == 8 and data["band"] == "high" and not data["partial"]
+    assert data["total"] == 8
+    assert data["band"] == "high"
+    assert not data["partial"]
 
 
 @pytest.mark.parametrize(
@@ -64,7 +66,13 @@ def test_minimal_evidence_scores_8(write_yaml, capsys, minimal) -> None:  # type
             "not a category",
         ),
         # a number where a category is needed
-        ("coordinating_event: {value: salient,", "coordinating_event: {value: 3,", 25, "coordinating_event.value", "not a category"),
+        (
+            "coordinating_event: {value: salient,",
+            "coordinating_event: {value: 3,",
+            25,
+            "coordinating_event.value",
+            "not a category",
+        ),
         # measured value without a source
         (
             "leader_market_weight_pct: {value: 8, source: s1}",
@@ -92,7 +100,13 @@ def test_minimal_evidence_scores_8(write_yaml, capsys, minimal) -> None:  # type
         # unknown top-level field
         ("title: Toy case", "title: Toy case\nauthor: me", 3, "author", "unknown field"),
         # bad confidence value in a source
-        ("confidence: confirmed", "confidence: sure", 8, "sources[0].confidence", "Input should be"),
+        (
+            "confidence: confirmed",
+            "confidence: sure",
+            8,
+            "sources[0].confidence",
+            "Input should be",
+        ),
     ],
 )
 def test_bad_evidence_exits_3_naming_file_and_line(  # type: ignore[no-untyped-def]
@@ -117,18 +131,26 @@ def test_bad_evidence_exits_3_naming_file_and_line(  # type: ignore[no-untyped-d
 
 
 def test_yaml_syntax_error_names_line(write_yaml, capsys, minimal) -> None:  # type: ignore[no-untyped-def]
-    path = write_yaml(minimal.replace("    leader_loss_margin_pct: {value: 135, source: s1}",
-                                      "    leader_loss_margin_pct: {value: 135, source: s1"))
+    path = write_yaml(
+        minimal.replace(
+            "    leader_loss_margin_pct: {value: 135, source: s1}",
+            "    leader_loss_margin_pct: {value: 135, source: s1",
+        )
+    )
     code, _, err = run_cli(["score", str(path)], capsys)
     assert code == 3
-    assert f"{path}:" in err and "not valid YAML" in err
+    assert f"{path}:" in err
+    assert "not valid YAML" in err
 
 
 def test_unknown_case_and_missing_file_exit_3(capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run_cli(["score", "tulips-1637"], capsys)
-    assert code == 3 and "unknown case 'tulips-1637'" in err and "ai-2025" in err
+    assert code == 3
+    assert "unknown case 'tulips-1637'" in err
+    assert "ai-2025" in err
     code, _, err = run_cli(["score", "/nonexistent/ev.yaml"], capsys)
-    assert code == 3 and "cannot read the file" in err
+    assert code == 3
+    assert "cannot read the file" in err
 
 
 def test_usage_errors_exit_2(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +173,9 @@ def test_several_errors_reported_together(write_yaml, minimal) -> None:  # type:
 
 def test_missing_indicator_gives_partial_score_with_gap_stated(write_yaml, capsys, minimal) -> None:  # type: ignore[no-untyped-def]
     # drop the two narrative indicators' second one and one pure-play indicator
-    text = minimal.replace("    coordinating_event: {value: salient, judgement: true, rationale: ChatGPT}\n", "")
+    text = minimal.replace(
+        "    coordinating_event: {value: salient, judgement: true, rationale: ChatGPT}\n", ""
+    )
     text = text.replace("    leader_market_weight_pct: {value: 8, source: s1}\n", "")
     path = write_yaml(text)
     r = score_case(path)
@@ -162,11 +186,13 @@ def test_missing_indicator_gives_partial_score_with_gap_stated(write_yaml, capsy
     assert r.factor("pure_plays").level_bounds == (1, 2)
     # narrative known [2]; gap -> median(2, 0) = 1 (half up), median(2, 2) = 2
     assert r.factor("narrative").level_bounds == (1, 2)
-    assert r.total == 8 and r.total_bounds == (6, 8)
+    assert r.total == 8
+    assert r.total_bounds == (6, 8)
     assert not r.all_sourced
     code, out, _ = run_cli(["score", str(path)], capsys)
     assert code == 0
-    assert "PARTIAL" in out and "narrative.coordinating_event" in out
+    assert "PARTIAL" in out
+    assert "narrative.coordinating_event" in out
     assert "no evidence: gap (not scored as 0)" in out
     code, out, _ = run_cli(["score", str(path), "--json"], capsys)
     data = json.loads(out)
@@ -181,8 +207,10 @@ def test_factor_with_no_evidence_is_unscored_not_zero(write_yaml, minimal) -> No
     text = minimal.split("  narrative:")[0]
     r = score_case(write_yaml(text))
     f = r.factor("narrative")
-    assert f.level is None and f.level_bounds == (0, 2)
-    assert r.total == 6 and r.total_bounds == (6, 8)
+    assert f.level is None
+    assert f.level_bounds == (0, 2)
+    assert r.total == 6
+    assert r.total_bounds == (6, 8)
     assert r.band_bounds == ("elevated", "high")
     assert "narrative.promise_breadth" in r.gaps
 
@@ -194,7 +222,8 @@ def test_not_applicable_is_stated_and_excluded(write_yaml, minimal) -> None:  # 
     )
     r = score_case(write_yaml(text))
     ind = next(i for i in r.factor("pure_plays").indicators if i.name == "vc_share_pct")
-    assert ind.status == "not_applicable" and ind.level is None
+    assert ind.status == "not_applicable"
+    assert ind.level is None
     assert not r.partial  # a stated n/a is not a gap
     # pure plays now median(2, 1) = 1.5 -> 2
     assert r.factor("pure_plays").level == 2
@@ -204,4 +233,6 @@ def test_not_applicable_is_stated_and_excluded(write_yaml, minimal) -> None:  # 
 def test_value_and_not_applicable_together_rejected(write_yaml, capsys, minimal) -> None:  # type: ignore[no-untyped-def]
     text = minimal.replace("{value: 58, source: s1}", "{value: 58, source: s1, not_applicable: x}")
     code, _, err = run_cli(["score", str(write_yaml(text))], capsys)
-    assert code == 3 and ":16:" in err and "not both" in err
+    assert code == 3
+    assert ":16:" in err
+    assert "not both" in err

@@ -78,7 +78,8 @@ def test_default_rubric_shape_and_bands() -> None:
         "narrative",
     ]
     assert r.max_total == 8
-    assert "own operationalisation" in r.statement and "inference" in r.statement
+    assert "own operationalisation" in r.statement
+    assert "inference" in r.statement
     assert r.band_of([1, 1, 1, 0]) == "low"
     assert r.band_of([1, 1, 1, 1]) == "elevated"
     assert r.band_of([2, 2, 1, 1]) == "high"

@@ -4,6 +4,7 @@ plus a real-data check against the raw Shiller CSV."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from pathlib import Path
@@ -64,7 +65,8 @@ def test_steady_growth_flags_from_the_first_date_with_five_years_of_history() ->
 def test_slower_growth_never_flags() -> None:
     g = 1.8 ** (1 / 24)  # r2 = 0.8 < 1
     r = run_up(monthly([100 * g**k for k in range(120)]))
-    assert not r.table["runup"].any() and r.episodes == ()
+    assert not r.table["runup"].any()
+    assert r.episodes == ()
 
 
 def test_boom_bust_episode_and_crash_by_construction() -> None:
@@ -78,7 +80,8 @@ def test_boom_bust_episode_and_crash_by_construction() -> None:
     assert e.n_flagged == 11
     assert e.max_return == pytest.approx(2.0)  # 300 / 100 - 1 at the peak
     # 0.9**m <= 0.6  <=>  m >= 4.85  -> 5 months after the 2006-12 peak
-    assert e.crashed is True and e.crash_date == pd.Timestamp("2007-05-01")
+    assert e.crashed is True
+    assert e.crash_date == pd.Timestamp("2007-05-01")
     # crash window to 2008-04 (start + 2 years) = 16 months after the peak
     assert e.max_drawdown == pytest.approx(1 - 0.9**16)
     assert e.gsy_crash_probability == 0.80
@@ -87,7 +90,8 @@ def test_boom_bust_episode_and_crash_by_construction() -> None:
 def test_net_of_market() -> None:
     s = boom_bust()
     same = run_up(s, market=s)
-    assert same.episodes == () and (same.table["net_return_short"].dropna().abs() < 1e-12).all()
+    assert same.episodes == ()
+    assert (same.table["net_return_short"].dropna().abs() < 1e-12).all()
     flat = run_up(s, market=monthly([100.0] * len(s)))
     assert [e.start for e in flat.episodes] == [pd.Timestamp("2006-04-01")]
     # market x1.6 per 2 years: net = 3**(k/24) - 1 - 0.6 > 1  <=>  k > 24 ln2.6/ln3 = 20.87
@@ -98,12 +102,14 @@ def test_net_of_market() -> None:
     assert e.start == pd.Timestamp("2006-09-01")
     assert e.max_net_return == pytest.approx(2.0 - 0.6)
     assert e.gsy_crash_probability == 0.53
-    assert r.has_market and "net of the market" in r.summary()
+    assert r.has_market
+    assert "net of the market" in r.summary()
 
 
 def test_censored_when_the_series_ends_inside_the_window() -> None:
     r = run_up(boom_bust().loc[:"2006-12-01"])
-    assert r.episodes[0].crashed is None and r.flagged_now
+    assert r.episodes[0].crashed is None
+    assert r.flagged_now
 
 
 def test_custom_spec() -> None:
@@ -139,7 +145,7 @@ def test_shiller_sp500_against_raw_csv() -> None:
     dates, prices = _shiller_raw()
     # consecutive months, so t - 2 years is exactly 24 rows back (checked, not assumed)
     months = [d.year * 12 + d.month for d in dates]
-    assert all(b - a == 1 for a, b in zip(months, months[1:], strict=False))
+    assert all(b - a == 1 for a, b in itertools.pairwise(months))
     r = run_up(pd.Series(prices, index=pd.DatetimeIndex(dates), name="SP500"))
     rng = np.random.default_rng(20191)
     for i in rng.integers(60, len(prices), size=200):
@@ -148,8 +154,11 @@ def test_shiller_sp500_against_raw_csv() -> None:
         assert r.table["return_short"].iloc[i] == pytest.approx(r2, rel=1e-12)
         assert r.table["return_long"].iloc[i] == pytest.approx(r5, rel=1e-12)
         assert bool(r.table["runup"].iloc[i]) == (r2 > 1.0 and r5 >= 0.5)
-    expected = {dates[i] for i in range(60, len(prices))
-                if prices[i] / prices[i - 24] > 2.0 and prices[i] / prices[i - 60] >= 1.5}
+    expected = {
+        dates[i]
+        for i in range(60, len(prices))
+        if prices[i] / prices[i - 24] > 2.0 and prices[i] / prices[i - 60] >= 1.5
+    }
     assert set(r.table.index[r.table["runup"]]) == expected
     assert all(math.isnan(x) for x in r.table["return_short"].iloc[:24])
 
@@ -178,10 +187,12 @@ def test_cli_prices_errors(tmp_path, capsys) -> None:  # type: ignore[no-untyped
     bad.write_text("Date,A,B\n2000-01-01,1,2\n2000-02-01,1,2\n")
     with pytest.raises(SystemExit) as exc:
         main(["score", "ai-2025", "--prices", str(bad)])
-    assert exc.value.code == 3 and "--column" in capsys.readouterr().err
+    assert exc.value.code == 3
+    assert "--column" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["score", "ai-2025", "--prices", str(bad), "--column", "C"])
-    assert exc.value.code == 3 and "no column 'C'" in capsys.readouterr().err
+    assert exc.value.code == 3
+    assert "no column 'C'" in capsys.readouterr().err
 
 
 def test_precomputed_signals_hook() -> None:
@@ -195,7 +206,8 @@ def test_precomputed_signals_hook() -> None:
     )
     r = score_case("dotcom-1999", signals=[psy])
     assert r.total == 8
-    assert r.corroboration is not None and r.corroboration.runup is None
+    assert r.corroboration is not None
+    assert r.corroboration.runup is None
     assert "PSY GSADF (NASDAQ): FLAGGED as of 2000-03-10" in r.summary()
     assert r.to_dict()["corroboration"]["signals"][0]["method"] == "psy-2015"
     with pytest.raises(InputError, match="MarketSignal"):

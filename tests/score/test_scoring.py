@@ -54,7 +54,8 @@ def test_ai_2025_is_8_of_8_with_every_indicator_sourced() -> None:
     assert r.all_sourced
     for f in r.factors:
         for i in f.indicators:
-            assert i.source is not None and i.source.url.startswith("http"), i.name
+            assert i.source is not None, i.name
+            assert i.source.url.startswith("http"), i.name
     values = {i.name: i.value for f in r.factors for i in f.indicators}
     # the seed's evidence (facts §5): MIT 95%, SVB 58%, Nvidia ~8%, $29.8B vs $15.3B retail
     assert values["no_return_share_pct"] == 95
@@ -107,7 +108,8 @@ def test_json_has_the_keys_the_issue_names(capsys) -> None:  # type: ignore[no-u
     code, out, _ = run_cli(["score", "ai-2025", "--json"], capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["total"] == 8 and data["band"] == "high"
+    assert data["total"] == 8
+    assert data["band"] == "high"
     assert set(data["factors"]) == {"uncertainty", "pure_plays", "novice_investors", "narrative"}
     for f in data["factors"].values():
         assert f["level"] == 2
@@ -122,10 +124,13 @@ def test_text_and_markdown_outputs(capsys) -> None:  # type: ignore[no-untyped-d
     assert code == 0
     assert "total 8/8, band high" in out
     assert "judgement: Kevin Kelly" in out  # judgements shown as such
-    assert "own operationalisation" in out and "inference" in out
+    assert "own operationalisation" in out
+    assert "inference" in out
     assert "pure_plays.leader_market_weight_pct" in out  # the stated gap
     code, out, _ = run_cli(["score", "insulin-1922", "--markdown"], capsys)
-    assert code == 0 and out.startswith("## Insulin") and "| factor | level |" in out
+    assert code == 0
+    assert out.startswith("## Insulin")
+    assert "| factor | level |" in out
 
 
 def test_compare_side_by_side(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -144,7 +149,8 @@ def test_compare_side_by_side(capsys) -> None:  # type: ignore[no-untyped-def]
 
 def test_list_cases(capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run_cli(["score", "--list"], capsys)
-    assert code == 0 and "ai-2025" in out.split()
+    assert code == 0
+    assert "ai-2025" in out.split()
 
 
 def test_override_is_recorded_and_displayed(write_yaml, minimal, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -153,22 +159,27 @@ def test_override_is_recorded_and_displayed(write_yaml, minimal, capsys) -> None
     r = score_case(path)
     f = r.factor("narrative")
     assert (f.level, f.computed_level) == (1, 2)
-    assert f.override is not None and f.override.reason == "hype is fading in our panel"
+    assert f.override is not None
+    assert f.override.reason == "hype is fading in our panel"
     assert r.total == 7
     assert "ANALYST OVERRIDE (computed 2): hype is fading in our panel" in r.summary()
-    code, out, _ = run_cli(["score", str(path), "--json"], capsys)
+    _code, out, _ = run_cli(["score", str(path), "--json"], capsys)
     d = json.loads(out)["factors"]["narrative"]
-    assert d["level"] == 1 and d["computed_level"] == 2
+    assert d["level"] == 1
+    assert d["computed_level"] == 2
     assert d["override"] == {"level": 1, "reason": "hype is fading in our panel"}
 
 
 def test_override_errors(write_yaml, minimal, capsys) -> None:  # type: ignore[no-untyped-def]
     bad_level = minimal + "overrides:\n  narrative: {level: 3, reason: x}\n"
     code, _, err = run_cli(["score", str(write_yaml(bad_level))], capsys)
-    assert code == 3 and "above the rubric's max_level 2" in err and ":27:" in err
+    assert code == 3
+    assert "above the rubric's max_level 2" in err
+    assert ":27:" in err
     no_reason = minimal + "overrides:\n  narrative: {level: 1}\n"
     code, _, err = run_cli(["score", str(write_yaml(no_reason))], capsys)
-    assert code == 3 and "overrides.narrative.reason" in err
+    assert code == 3
+    assert "overrides.narrative.reason" in err
 
 
 def test_custom_rubric_changes_the_score(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -187,7 +198,8 @@ def test_custom_rubric_changes_the_score(tmp_path, capsys) -> None:  # type: ign
     assert code == 0
     data = json.loads(out)
     # min(vc 58% -> 2, weight 8% -> 1, several -> 1) = 1
-    assert data["factors"]["pure_plays"]["level"] == 1 and data["total"] == 7
+    assert data["factors"]["pure_plays"]["level"] == 1
+    assert data["total"] == 7
 
 
 def test_api_outputs_frame_dict_plot() -> None:
@@ -271,4 +283,5 @@ def test_total_is_sum_and_raising_an_indicator_never_lowers_it(
     r2 = score_evidence(_evidence(raised))
     assert r2.total >= r.total
     assert rubric.band_rank(r2.band) >= rubric.band_rank(r.band)
-    assert r2.total_bounds[0] >= r.total_bounds[0] and r2.total_bounds[1] >= r.total_bounds[1]
+    assert r2.total_bounds[0] >= r.total_bounds[0]
+    assert r2.total_bounds[1] >= r.total_bounds[1]

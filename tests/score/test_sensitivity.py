@@ -15,7 +15,9 @@ EDGE = {
     # uncertainty levels [1, 1, 2, 1] -> median 1; pure plays [1, 2, 1] -> 1
     "no_return_share_pct: {value: 95,": "no_return_share_pct: {value: 30,",
     "leader_loss_margin_pct: {value: 135,": "leader_loss_margin_pct: {value: 10,",
-    "{value: high, judgement: true, rationale: burn rates}": "{value: moderate, judgement: true, rationale: x}",
+    "{value: high, judgement: true, rationale: burn rates}": (
+        "{value: moderate, judgement: true, rationale: x}"
+    ),
     "vc_share_pct: {value: 58,": "vc_share_pct: {value: 20,",
     # narrative [1, 2] -> 1.5 -> 2 (half up): one step from 1
     "{value: unbounded,": "{value: transformative,",
@@ -65,7 +67,8 @@ def test_what_it_takes_to_leave_high_minimal_toy(write_yaml, minimal) -> None:  
     plan = what_would_it_take(r)
     # by hand: pure plays [2, 2, 1] -> two indicators at 0 (cost 2 + 1) gives level 0, and
     # 'high' needs every factor >= 1; any route via total <= 5 costs >= 5 steps (see docs)
-    assert plan.found and plan.steps == 3
+    assert plan.found
+    assert plan.steps == 3
     assert plan.band_after == "elevated"
     assert {c.factor for c in plan.changes} == {"pure_plays"}
     assert any(c.indicator == "listed_pure_plays" and c.to_level == 0 for c in plan.changes)
@@ -127,7 +130,8 @@ def test_override_blocks_indicator_moves(write_yaml, minimal) -> None:  # type: 
     r = score_case(write_yaml(text))
     s = sensitivity(r)
     assert all(m.factor != "pure_plays" for m in s.moves)
-    assert s.plan is not None and all(c.factor != "pure_plays" for c in s.plan.changes)
+    assert s.plan is not None
+    assert all(c.factor != "pure_plays" for c in s.plan.changes)
 
 
 def test_unknown_target_band_is_input_error() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -18,26 +18,30 @@ def _read_prices(path: Path, column: str | None, market_column: str | None) -> t
     try:
         frame = pd.read_csv(path, index_col=0, parse_dates=True)
     except (OSError, ValueError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read the price CSV ({err}); check the path and format",
-                         path=str(path)) from None
+        raise InputError(
+            f"cannot read the price CSV ({err}); check the path and format", path=str(path)
+        ) from None
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise InputError(
             "the first column must hold dates (e.g. 1999-12-31); put the dates first",
-            path=str(path), line=2,
+            path=str(path),
+            line=2,
         )
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
     if column is None:
         if len(numeric) != 1:
             raise InputError(
                 f"choose the price column with --column; numeric columns: {numeric}",
-                path=str(path), field="--column",
+                path=str(path),
+                field="--column",
             )
         column = numeric[0]
     for name in (column, market_column):
         if name is not None and name not in frame.columns:
             raise InputError(
                 f"no column {name!r}; columns are {list(frame.columns)}",
-                path=str(path), field="--column" if name == column else "--market-column",
+                path=str(path),
+                field="--column" if name == column else "--market-column",
             )
     prices = frame[column].dropna()
     prices.name = f"{path.name}:{column}"
@@ -53,13 +57,26 @@ def _compare_table(results: list[Any]) -> list[list[str]]:
     rows = [["", *[r.case for r in results]]]
     for name in factors:
         rows.append(
-            [name, *[("?" if r.factor(name).level is None else str(r.factor(name).level))
-                     + ("*" if r.factor(name).override is not None else "") for r in results]]
+            [
+                name,
+                *[
+                    ("?" if r.factor(name).level is None else str(r.factor(name).level))
+                    + ("*" if r.factor(name).override is not None else "")
+                    for r in results
+                ],
+            ]
         )
     rows.append(["total", *[f"{r.total}/{r.max_total}" for r in results]])
     rows.append(["band", *[r.band for r in results]])
-    rows.append(["partial", *[("yes " + f"{r.total_bounds[0]}..{r.total_bounds[1]}")
-                              if r.partial else "no" for r in results]])
+    rows.append(
+        [
+            "partial",
+            *[
+                ("yes " + f"{r.total_bounds[0]}..{r.total_bounds[1]}") if r.partial else "no"
+                for r in results
+            ],
+        ]
+    )
     return rows
 
 
@@ -68,24 +85,40 @@ def register(app: typer.Typer) -> None:
 
     @app.command("score")
     def score(
-        cases: list[str] = typer.Argument(
-            None, help="Bundled case name(s) (e.g. ai-2025) or evidence YAML file(s)."
-        ),
-        rubric: Path | None = typer.Option(None, "--rubric", help="Rubric YAML (default: boombust's)."),
-        compare: bool = typer.Option(False, "--compare", help="Side-by-side table of several cases."),
-        as_json: bool = typer.Option(False, "--json", help="JSON output."),
-        markdown: bool = typer.Option(False, "--markdown", help="Markdown output."),
-        sensitivity: bool = typer.Option(
-            False, "--sensitivity", help="Band-changing moves and what it takes to change band."
-        ),
-        prices: Path | None = typer.Option(
-            None, "--prices", help="CSV (dates first) for market corroboration (GSY run-ups)."
-        ),
-        column: str | None = typer.Option(None, "--column", help="Price column in --prices."),
-        market_column: str | None = typer.Option(
-            None, "--market-column", help="Market column in --prices (net-of-market run-ups)."
-        ),
-        list_cases: bool = typer.Option(False, "--list", help="List the bundled cases."),
+        cases: Annotated[
+            list[str] | None,
+            typer.Argument(help="Bundled case name(s) (e.g. ai-2025) or evidence YAML file(s)."),
+        ] = None,
+        rubric: Annotated[
+            Path | None, typer.Option("--rubric", help="Rubric YAML (default: boombust's).")
+        ] = None,
+        compare: Annotated[
+            bool, typer.Option("--compare", help="Side-by-side table of several cases.")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+        markdown: Annotated[bool, typer.Option("--markdown", help="Markdown output.")] = False,
+        sensitivity: Annotated[
+            bool,
+            typer.Option(
+                "--sensitivity", help="Band-changing moves and what it takes to change band."
+            ),
+        ] = False,
+        prices: Annotated[
+            Path | None,
+            typer.Option(
+                "--prices", help="CSV (dates first) for market corroboration (GSY run-ups)."
+            ),
+        ] = None,
+        column: Annotated[
+            str | None, typer.Option("--column", help="Price column in --prices.")
+        ] = None,
+        market_column: Annotated[
+            str | None,
+            typer.Option(
+                "--market-column", help="Market column in --prices (net-of-market run-ups)."
+            ),
+        ] = None,
+        list_cases: Annotated[bool, typer.Option("--list", help="List the bundled cases.")] = False,
     ) -> None:
         """Score bubble cases on the Goldfarb–Kirsch four factors (0-2 each, total 0-8).
 
@@ -126,9 +159,13 @@ def register(app: typer.Typer) -> None:
             else:
                 widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
                 for row in rows:
-                    typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+                    typer.echo(
+                        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+                    )
             typer.echo("")
-            typer.echo("* = analyst override. Rubric: " + " ".join(results[0].rubric.statement.split()))
+            typer.echo(
+                "* = analyst override. Rubric: " + " ".join(results[0].rubric.statement.split())
+            )
             return
 
         result = results[0]

@@ -233,7 +233,7 @@ def run_up(
     spec = spec or RunupSpec()
     values = _check_series(prices, "prices")
     mkt = _check_series(market, "market") if market is not None else None
-    idx = values.index
+    idx = pd.DatetimeIndex(values.index)
     r_short = _trailing_return(values, idx, spec.runup_years)
     r_long = _trailing_return(values, idx, spec.long_years)
     with np.errstate(invalid="ignore"):
@@ -242,7 +242,7 @@ def run_up(
         if mkt is not None:
             m_short = _trailing_return(mkt, idx, spec.runup_years)
             # the market must cover the base date too: no market history -> no net return
-            m_first = mkt.index[0]
+            m_first = pd.DatetimeIndex(mkt.index)[0]
             m_short[idx - pd.DateOffset(years=spec.runup_years) < m_first] = np.nan
             net = r_short - m_short
             flag &= net > spec.net_threshold

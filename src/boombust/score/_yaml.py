@@ -114,9 +114,7 @@ def _clean_loc(loc: Sequence[Any]) -> tuple[str | int, ...]:
     return tuple(x for x in loc if isinstance(x, int | str))
 
 
-def validate_located(
-    model: type[M], located: LocatedYaml, *, prefix: PathKey = ()
-) -> M:
+def validate_located(model: type[M], located: LocatedYaml, *, prefix: PathKey = ()) -> M:
     """Validate ``located.data`` into ``model``; errors become one located Issue each."""
     data: Any = located.data
     for key in prefix:

@@ -156,7 +156,10 @@ def _check_against_rubric(ev: Evidence, rubric: Rubric, located: LocatedYaml) ->
             _check_value(ind, entry.value, add, (*loc, "value"))
     for fname, ov in ev.overrides.items():
         if fname not in factor_names:
-            add(f"unknown factor {fname!r} in overrides; use one of {factor_names}", ("overrides", fname))
+            add(
+                f"unknown factor {fname!r} in overrides; use one of {factor_names}",
+                ("overrides", fname),
+            )
         elif ov.level > rubric.max_level:
             add(
                 f"override level {ov.level} is above the rubric's max_level {rubric.max_level}",
@@ -173,7 +176,7 @@ def _check_value(
     loc: tuple[str | int, ...],
 ) -> None:
     if isinstance(ind, NumericIndicator):
-        if isinstance(value, str) or isinstance(value, bool):
+        if isinstance(value, (str, bool)):
             add(f"{ind.name} needs a number ({ind.unit or 'no unit'}), got {value!r}", loc)
             return
         lo, hi = ind.range
@@ -185,8 +188,7 @@ def _check_value(
             )
     elif not isinstance(value, str) or value not in ind.categories:
         add(
-            f"value {value!r} is not a category of {ind.name}; use one of "
-            f"{list(ind.categories)}",
+            f"value {value!r} is not a category of {ind.name}; use one of {list(ind.categories)}",
             loc,
         )
 

@@ -15,9 +15,7 @@ __all__ = ["case_names", "load_case"]
 def case_names() -> tuple[str, ...]:
     """Names of the bundled cases (file stems), sorted."""
     folder = resources.files("boombust.score").joinpath("cases")
-    return tuple(
-        sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
-    )
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
 def load_case(case: str | Path, rubric: Rubric) -> tuple[Evidence, str]:

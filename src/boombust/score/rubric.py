@@ -15,6 +15,7 @@ of Technological Innovation*. Stanford University Press.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from functools import cache
@@ -110,7 +111,7 @@ class NumericIndicator(BaseModel):
         if not t:
             raise ValueError("thresholds must list at least one value")
         step = 1 if self.direction == "higher" else -1
-        if any(step * (b - a) <= 0 for a, b in zip(t, t[1:], strict=False)):
+        if any(step * (b - a) <= 0 for a, b in itertools.pairwise(t)):
             order = "increasing" if self.direction == "higher" else "decreasing"
             raise ValueError(f"thresholds must be strictly {order} for direction {self.direction}")
         if any(not lo <= x <= hi for x in t):
@@ -217,7 +218,7 @@ class Rubric(BaseModel):
         b = self.bands
         if b[0].min_total != 0 or b[0].min_each_factor != 0:
             raise ValueError("the first band must start at min_total 0 with min_each_factor 0")
-        if any(y.min_total <= x.min_total for x, y in zip(b, b[1:], strict=False)):
+        if any(y.min_total <= x.min_total for x, y in itertools.pairwise(b)):
             raise ValueError("bands must be listed with strictly increasing min_total")
         if len({x.name for x in b}) != len(b):
             raise ValueError("band names must be unique")

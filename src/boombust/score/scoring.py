@@ -27,9 +27,22 @@ from boombust.errors import InputError
 from boombust.score.corroborate import MarketCorroboration, MarketSignal, corroborate
 from boombust.score.evidence import Evidence, Override, Source
 from boombust.score.library import load_case
-from boombust.score.rubric import NumericIndicator, Rubric, combine_levels, default_rubric, load_rubric
+from boombust.score.rubric import (
+    NumericIndicator,
+    Rubric,
+    combine_levels,
+    default_rubric,
+    load_rubric,
+)
 
-__all__ = ["FactorScore", "IndicatorScore", "ScoreResult", "factor_level", "score_case", "score_evidence"]
+__all__ = [
+    "FactorScore",
+    "IndicatorScore",
+    "ScoreResult",
+    "factor_level",
+    "score_case",
+    "score_evidence",
+]
 
 Status = Literal["sourced", "judgement", "not_applicable", "missing"]
 
@@ -155,7 +168,7 @@ class ScoreResult:
 
     @property
     def gaps(self) -> tuple[str, ...]:
-        out = []
+        out: list[str] = []
         for f in self.factors:
             if f.override is None:
                 out.extend(f"{f.name}.{m}" for m in f.missing)
@@ -166,9 +179,10 @@ class ScoreResult:
     @property
     def all_sourced(self) -> bool:
         """Every indicator has a value and a source (judgements may cite one too)."""
-        return all(
-            i.source is not None for f in self.factors for i in f.indicators
-        ) and not self.partial
+        return (
+            all(i.source is not None for f in self.factors for i in f.indicators)
+            and not self.partial
+        )
 
     def factor(self, name: str) -> FactorScore:
         for f in self.factors:
@@ -356,7 +370,9 @@ def _score_indicators(ev: Evidence, rubric: Rubric) -> list[FactorScore]:
             e = entries.get(ind.name)
             unit = ind.unit if isinstance(ind, NumericIndicator) else ""
             if e is None:
-                scores.append(IndicatorScore(f.name, ind.name, ind.label, unit, None, None, "missing"))
+                scores.append(
+                    IndicatorScore(f.name, ind.name, ind.label, unit, None, None, "missing")
+                )
                 continue
             level = None
             value: float | str | None = e.value
@@ -421,9 +437,7 @@ def score_evidence(
     total = sum(f.level for f in factors if f.level is not None)
     prov = Provenance(
         spec={"rubric": rubric.name, "rubric_version": rubric.version, "case": evidence.case},
-        data_hash=stable_hash(
-            [evidence.model_dump(mode="json"), rubric.model_dump(mode="json")]
-        ),
+        data_hash=stable_hash([evidence.model_dump(mode="json"), rubric.model_dump(mode="json")]),
     )
     return ScoreResult(
         case=evidence.case,

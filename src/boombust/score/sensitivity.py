@@ -215,9 +215,7 @@ def what_would_it_take(result: ScoreResult, to_band: str | None = None) -> Targe
             return rank > here
 
     base = _current_levels(result)
-    options = [
-        _factor_options(f, rubric.max_level, base[k]) for k, f in enumerate(result.factors)
-    ]
+    options = [_factor_options(f, rubric.max_level, base[k]) for k, f in enumerate(result.factors)]
     best: tuple[tuple[int, int], tuple[int, ...]] | None = None
     for choice in itertools.product(*[sorted(o) for o in options]):
         if not ok(rubric.band_rank(rubric.band_of(list(choice)))):
