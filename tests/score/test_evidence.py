@@ -99,6 +99,14 @@ def test_minimal_evidence_scores_8(write_yaml, capsys, minimal) -> None:  # type
         ),
         # unknown top-level field
         ("title: Toy case", "title: Toy case\nauthor: me", 3, "author", "unknown field"),
+        # a YAML boolean is not a number (strict types: `yes` must not become 1)
+        (
+            "retail_portfolio_share_leader_pct: {value: 10,",
+            "retail_portfolio_share_leader_pct: {value: yes,",
+            20,
+            "retail_portfolio_share_leader_pct.value",
+            "neither a number nor a category",
+        ),
         # bad confidence value in a source
         (
             "confidence: confirmed",

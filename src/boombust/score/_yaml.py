@@ -131,7 +131,7 @@ def validate_located(model: type[M], located: LocatedYaml, *, prefix: PathKey = 
         issues = []
         for e in err.errors():
             loc = (*prefix, *_clean_loc(e["loc"]))
-            msg = e["msg"]
+            msg = e["msg"].removeprefix("Value error, ")
             if e["type"] == "extra_forbidden":
                 msg = "unknown field; remove it or check its spelling"
             elif e["type"] == "missing":

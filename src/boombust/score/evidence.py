@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from boombust.errors import InputError, Issue
 from boombust.score._yaml import LocatedYaml, load_located_yaml, validate_located
@@ -60,6 +60,17 @@ class IndicatorEntry(BaseModel):
     not_applicable: str | None = Field(
         default=None, description="Reason the measure does not exist for this case."
     )
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_booleans(cls, v: object) -> object:
+        # YAML reads yes/no/true/false as booleans: never let one become the number 1 or 0
+        if isinstance(v, bool):
+            raise ValueError(
+                "a yes/no (boolean) is neither a number nor a category; give a number, "
+                "or quote the category name"
+            )
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> IndicatorEntry:
