@@ -285,3 +285,13 @@ def test_total_is_sum_and_raising_an_indicator_never_lowers_it(
     assert rubric.band_rank(r2.band) >= rubric.band_rank(r.band)
     assert r2.total_bounds[0] >= r.total_bounds[0]
     assert r2.total_bounds[1] >= r.total_bounds[1]
+
+
+def test_compare_api() -> None:
+    from boombust.score import compare
+
+    frame = compare("ai-2025", "dotcom-1999", "insulin-1922")
+    assert list(frame.columns) == ["ai-2025", "dotcom-1999", "insulin-1922"]
+    assert frame.loc["total"].tolist() == [8, 8, 3]
+    assert frame.loc["band"].tolist() == ["high", "high", "low"]
+    assert frame.loc["pure_plays"].tolist() == [2, 2, 0]

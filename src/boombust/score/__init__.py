@@ -18,6 +18,7 @@ from boombust.score.scoring import (
     FactorScore,
     IndicatorScore,
     ScoreResult,
+    compare,
     score_case,
     score_evidence,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "TargetPlan",
     "case_names",
     "combine_levels",
+    "compare",
     "corroborate",
     "default_rubric",
     "load_case",

@@ -39,6 +39,7 @@ __all__ = [
     "FactorScore",
     "IndicatorScore",
     "ScoreResult",
+    "compare",
     "factor_level",
     "score_case",
     "score_evidence",
@@ -505,3 +506,22 @@ def score_case(
     elif market is not None:
         raise InputError("a market series needs a price series to compare with", field="market")
     return score_evidence(ev, rub, evidence_path=path, corroboration=corr)
+
+
+def compare(
+    *cases: str | Path | Evidence, rubric: Rubric | str | Path | None = None
+) -> pd.DataFrame:
+    """Side-by-side factor levels, total and band of several cases (one column per case).
+
+    Examples
+    --------
+    >>> compare("ai-2025", "insulin-1922").loc["total"].tolist()
+    [8, 3]
+    """
+    if not cases:
+        raise InputError("compare needs at least one case", field="cases")
+    rub = _resolve_rubric(rubric)
+    results = [score_case(c, rubric=rub) for c in cases]
+    index = [f.name for f in rub.factors] + ["total", "band", "partial"]
+    data = {r.case: [*(f.level for f in r.factors), r.total, r.band, r.partial] for r in results}
+    return pd.DataFrame(data, index=index)
