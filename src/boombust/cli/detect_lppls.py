@@ -52,10 +52,12 @@ def load_prices_csv(path: Path, column: str, date_column: str | None = None) -> 
     bad = values.isna() | ~np.isfinite(values.fillna(0.0))
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
+        raw = frame[column].iloc[first]
+        shown = "empty" if pd.isna(raw) else repr(str(raw))
         issues.append(
             Issue(
-                f"{int(bad.sum())} missing or non-numeric price(s) (first: "
-                f"{frame[column].iloc[first]!r}); drop or fill them",
+                f"{int(bad.sum())} missing or non-numeric price(s) (first: {shown}); "
+                "drop or fill them",
                 path=where,
                 line=first + 2,
                 field=column,
@@ -80,7 +82,7 @@ def load_prices_csv(path: Path, column: str, date_column: str | None = None) -> 
             first = int(np.flatnonzero(dates.isna().to_numpy())[0])
             issues.append(
                 Issue(
-                    f"cannot read date {frame[date_column].iloc[first]!r}; use YYYY-MM-DD",
+                    f"cannot read date {str(frame[date_column].iloc[first])!r}; use YYYY-MM-DD",
                     path=where,
                     line=first + 2,
                     field=date_column,
