@@ -49,7 +49,10 @@ def test_json_per_day(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda f: f.assign(close=f["close"].where(f.index != 150)), "prices.csv:152: close: 1 missing or non-numeric price(s) (first: empty)"),
+        (
+            lambda f: f.assign(close=f["close"].where(f.index != 150)),
+            "prices.csv:152: close: 1 missing or non-numeric price(s) (first: empty)",
+        ),
         (lambda f: f.assign(close=f["close"].where(f.index != 7, -1.0)), "non-positive"),
         (lambda f: f.iloc[[1, 0, *range(2, len(f))]], "strictly increasing"),
         (lambda f: f.iloc[:100], "smallest window"),
@@ -69,9 +72,12 @@ def test_bad_input_exits_3(
 def test_missing_column_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _frame())
     code, _, err = _run(["detect", "lppls", path, "--column", "price"], capsys)
-    assert code == 3 and "no column 'price'" in err and "close" in err
+    assert code == 3
+    assert "no column 'price'" in err
+    assert "close" in err
     code, _, err = _run(["detect", "lppls", str(tmp_path / "nope.csv")], capsys)
-    assert code == 3 and "file not found" in err
+    assert code == 3
+    assert "file not found" in err
 
 
 def test_bad_start_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,4 +85,5 @@ def test_bad_start_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     code, _, err = _run(
         ["detect", "lppls", path, "--date-column", "date", "--start", "2020-13-45"], capsys
     )
-    assert code == 3 and "--start" in err
+    assert code == 3
+    assert "--start" in err

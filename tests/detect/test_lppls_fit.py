@@ -100,7 +100,18 @@ def test_numba_and_python_kernels_agree_bitwise() -> None:
     for fn in (K.polish, K.polish.py_func):  # type: ignore[attr-defined]
         theta = np.array([5.0, 0.6, 7.0])
         lin = np.empty(4)
-        sse = fn(t, y, 0, theta, np.array([-8.0, 0.0, 1.0]), np.array([8.0, 2.0, 50.0]), 40.0, 8, 0.0, lin)
+        sse = fn(
+            t,
+            y,
+            0,
+            theta,
+            np.array([-8.0, 0.0, 1.0]),
+            np.array([8.0, 2.0, 50.0]),
+            40.0,
+            8,
+            0.0,
+            lin,
+        )
         polished.append((sse, theta, lin))
     assert polished[0][0] == polished[1][0]
     np.testing.assert_array_equal(polished[0][1], polished[1][1])

@@ -54,7 +54,8 @@ def test_confidence_is_fraction_of_windows_passing_filter_1() -> None:
     np.testing.assert_array_equal(manual, day.passes_confidence)
     assert day.confidence_pos == pytest.approx(np.mean(manual & (day.b < 0)))
     assert day.confidence_neg == pytest.approx(np.mean(manual & (day.b > 0)))
-    assert np.isnan(day.trust_pos) and np.isnan(day.trust_neg)
+    assert np.isnan(day.trust_pos)
+    assert np.isnan(day.trust_neg)
 
 
 def test_nested_fit_matches_single_window_fit() -> None:
@@ -67,7 +68,8 @@ def test_nested_fit_matches_single_window_fit() -> None:
         alone, _, _ = fit_windows(lp[-(dt + 1) :], np.array([dt]), LPPLSSearch())
         assert nested[k, 7] <= alone[0, 7] * (1 + 1e-3)
     _, b, c1, c2 = to_day_units(nested[:, 3:7], nested[:, 1], nested[:, 2], scale)
-    assert np.all(np.isfinite(b)) and np.all(np.hypot(c1, c2) > 0)
+    assert np.all(np.isfinite(b))
+    assert np.all(np.hypot(c1, c2) > 0)
     assert FILTER_CONFIDENCE.relative_error == "mean"
 
 
@@ -93,7 +95,8 @@ def test_trust_is_median_of_bootstrap_pass_fractions() -> None:
     fractions = day.trust_fraction_pos * SMALL.n_bootstrap
     np.testing.assert_allclose(fractions, np.round(fractions))  # k / n_bootstrap
     assert day.trust_pos == pytest.approx(np.median(day.trust_fraction_pos))
-    assert 0.0 <= day.trust_pos <= 1.0 and 0.0 <= day.trust_neg <= 1.0
+    assert 0.0 <= day.trust_pos <= 1.0
+    assert 0.0 <= day.trust_neg <= 1.0
 
 
 def test_progress_callback_and_outputs() -> None:
@@ -143,3 +146,26 @@ def test_confidence_at_the_peak_is_stable_across_seeds() -> None:
         for s in (0, 1)
     ]
     assert abs(values[0] - values[1]) < 0.05
+
+
+@pytest.mark.slow
+def test_positive_confidence_rises_before_the_march_2000_peak() -> None:
+    # NASDAQ peaked on 2000-03-10 (5048.62, the last day of the fixture). With the full
+    # Table-1 windows, positive DS LPPLS Confidence is near zero in January 2000 and
+    # rises into the peak (FCO-style early warning; Sornette et al. 2015 §3).
+    close = _nasdaq()
+    spec = DSLPPLSSpec(n_bootstrap=0)
+    if REDUCED:
+        early = ds_lppls_indicators(close, start="2000-01-24", end="2000-01-28", spec=spec)
+        late = ds_lppls_indicators(close, start="2000-03-06", end="2000-03-10", spec=spec)
+        early_mean = float(np.mean(early.confidence_pos))
+        late_mean = float(np.mean(late.confidence_pos))
+    else:
+        res = ds_lppls_indicators(close, start="2000-01-03", spec=spec).to_frame()
+        monthly = res["confidence_pos"].groupby(res.index.month).mean()
+        assert monthly[1] < monthly[2] < monthly[3]
+        early_mean, late_mean = float(monthly[1]), float(monthly[3])
+        late = ds_lppls_indicators(close, start="2000-03-06", spec=spec)
+    assert late_mean > 0.3
+    assert late_mean > early_mean + 0.2
+    assert np.all(late.confidence_neg == 0.0)

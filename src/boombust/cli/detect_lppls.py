@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -109,19 +109,25 @@ def load_prices_csv(path: Path, column: str, date_column: str | None = None) -> 
 
 
 def lppls(
-    prices: Path = typer.Argument(..., help="CSV file of prices, oldest first."),
-    column: str = typer.Option("close", "--column", help="Price column."),
-    date_column: str | None = typer.Option(None, "--date-column", help="Date column."),
-    start: str | None = typer.Option(None, "--start", help="First day (YYYY-MM-DD or row)."),
-    end: str | None = typer.Option(None, "--end", help="Last day (YYYY-MM-DD or row)."),
-    seed: int = typer.Option(0, "--seed", help="Root seed (bootstrap, grid shift)."),
-    n_bootstrap: int = typer.Option(
-        100, "--n-bootstrap", min=0, help="Trust replicates per window (0 skips Trust)."
-    ),
-    workers: int = typer.Option(
-        1, "--workers", min=1, help="Processes over days (results do not depend on it)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="JSON: one record per day."),
+    prices: Annotated[Path, typer.Argument(help="CSV file of prices, oldest first.")],
+    column: Annotated[str, typer.Option("--column", help="Price column.")] = "close",
+    date_column: Annotated[
+        str | None, typer.Option("--date-column", help="Date column (YYYY-MM-DD).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day (a date, or a row number).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last day (a date, or a row number).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed (bootstrap, grid shift).")] = 0,
+    n_bootstrap: Annotated[
+        int, typer.Option("--n-bootstrap", min=0, help="Trust replicates per window (0: skip).")
+    ] = 100,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes over days (same results).")
+    ] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: one record per day.")] = False,
 ) -> None:
     """DS LPPLS Confidence and Trust per day (Sornette et al. 2015, Table 1)."""
     from boombust.detect.lppls_indicators import DSLPPLSSpec, ds_lppls_indicators

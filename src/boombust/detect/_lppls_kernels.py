@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_numba: Any
 try:  # pragma: no cover - exercised when numba is installed
     import numba as _numba
 
@@ -40,7 +41,8 @@ def _jit(func: F) -> F:
     """
     if _numba is None:  # pragma: no cover
         return func
-    return _numba.njit(cache=False, fastmath=False)(func)  # type: ignore[no-any-return]
+    compiled: F = _numba.njit(cache=False, fastmath=False)(func)
+    return compiled
 
 
 FloatArray = NDArray[np.float64]
@@ -560,9 +562,9 @@ def fit_nested_windows(
     2. Per window, the ``n_starts`` best of those (distinct tc) plus the polished fit of
        the next larger window (if inside the bounds) are polished for ``screen_iter``
        LM iterations; the best is polished to convergence (``max_iter``, ``rtol``).
-    3. If ``sweep``, a second sweep from the smallest window to the largest polishes each window from
-       its smaller neighbour's fit and keeps it when the cost is lower, so that a good
-       basin found for one window propagates to its neighbours in both directions.
+    3. If ``sweep``, a second sweep from the smallest window to the largest polishes
+       each window from its smaller neighbour's fit and keeps it when the cost is lower,
+       so that a good basin found for one window propagates to its neighbours both ways.
 
     ``out`` (W, 8) gets ``tc, m, w, A, B, C1, C2, sse`` per window (linear parameters in
     scaled time), NaN when no candidate gave a finite cost.

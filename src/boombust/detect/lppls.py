@@ -469,7 +469,9 @@ class LPPLSFit:
     @property
     def fitted(self) -> FloatArray:
         """Fitted log-price over the window."""
-        return lppls_log_price(self.t, self.tc, self.m, self.omega, self.a, self.b, self.c1, self.c2)
+        return lppls_log_price(
+            self.t, self.tc, self.m, self.omega, self.a, self.b, self.c1, self.c2
+        )
 
     @property
     def residuals(self) -> FloatArray:
@@ -562,7 +564,7 @@ class LPPLSFit:
         x: Any = frame.index
         ax.plot(x, frame["price"], color="black", lw=0.8, label="price")
         ax.plot(x, frame["fitted_price"], color="tab:blue", lw=1.4, label="LPPLS fit")
-        tc_date = self.tc_date
+        tc_date: Any = self.tc_date
         if tc_date is not None:
             ax.axvline(tc_date, color="tab:red", ls="--", lw=1, label="tc")
         elif not isinstance(self.index, pd.DatetimeIndex):
@@ -576,7 +578,7 @@ class LPPLSFit:
 
 def tc_to_date(index: pd.DatetimeIndex, tc: float) -> pd.Timestamp:
     """Date of tc (trading days after ``index[-1]``; business days beyond the data)."""
-    k = int(round(tc))
+    k = round(tc)
     n = len(index)
     if k <= 0:
         return pd.Timestamp(index[max(n - 1 + k, 0)])

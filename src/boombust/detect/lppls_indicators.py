@@ -321,7 +321,8 @@ def _plot_tc_spread(ax: Axes, result: DSLPPLSResult) -> None:
         lo, hi = np.percentile(day.tc[sel], [10, 90])
         if isinstance(idx, pd.DatetimeIndex):
             upto = idx[idx <= date]
-            ax.axvspan(tc_to_date(upto, lo), tc_to_date(upto, hi), color="tab:red", alpha=0.2)
+            span: tuple[Any, Any] = (tc_to_date(upto, lo), tc_to_date(upto, hi))
+            ax.axvspan(span[0], span[1], color="tab:red", alpha=0.2)
         else:
             ax.axvspan(date + lo, date + hi, color="tab:red", alpha=0.2)
         ax.axvline(date, color="tab:red", lw=0.6, ls=":", label="tc 10–90% (last signal)")
@@ -442,4 +443,3 @@ def ds_lppls_indicators(
             data_hash=stable_hash(np.round(log_price, 12).tolist()),
         ),
     )
-

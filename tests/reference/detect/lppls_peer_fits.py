@@ -34,11 +34,9 @@ def main() -> None:
             t = np.arange(-dt, 1, dtype=float)
             model = lppls.LPPLS(observations=np.array([t, y]))
             random.seed(1000 * dt + len(lp))
-            tc, m, w, a, b, c, c1, c2, _o, _d = model.fit(max_searches=25)
+            tc, m, w, _a, b, _c, _c1, _c2, _o, _d = model.fit(max_searches=25)
             sse = float(model.func_restricted(np.array([tc, m, w]), np.array([t, y])))
-            out.append(
-                {"t2": day, "dt": dt, "tc": tc, "m": m, "omega": w, "b": b, "sse": sse}
-            )
+            out.append({"t2": day, "dt": dt, "tc": tc, "m": m, "omega": w, "b": b, "sse": sse})
     (HERE / "lppls_peer_fits.json").write_text(json.dumps(out, indent=1))
 
 
