@@ -562,9 +562,10 @@ def fit_nested_windows(
     2. Per window, the ``n_starts`` best of those (distinct tc) plus the polished fit of
        the next larger window (if inside the bounds) are polished for ``screen_iter``
        LM iterations; the best is polished to convergence (``max_iter``, ``rtol``).
-    3. If ``sweep``, a second sweep from the smallest window to the largest polishes
-       each window from its smaller neighbour's fit and keeps it when the cost is lower,
-       so that a good basin found for one window propagates to its neighbours both ways.
+    3. If ``sweep``, a second sweep from the smallest window to the largest screens
+       each window from its smaller neighbour's fit (``screen_iter``), polishes it if it
+       already beats the window's fit, and keeps it when the cost is lower, so that a
+       good basin found for one window propagates to its neighbours both ways.
 
     ``out`` (W, 8) gets ``tc, m, w, A, B, C1, C2, sse`` per window (linear parameters in
     scaled time), NaN when no candidate gave a finite cost.
@@ -633,6 +634,10 @@ def fit_nested_windows(
             continue
         for p in range(3):
             cand[p] = out[jj - 1, p]
+        # screen first; polish to convergence only if the screened start already wins
+        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c)
+        if not (sse_c < out[jj, 7] or not math.isfinite(out[jj, 7])):
+            continue
         sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, max_iter, rtol, lin_c)
         if sse_c < out[jj, 7] or not math.isfinite(out[jj, 7]):
             for p in range(3):

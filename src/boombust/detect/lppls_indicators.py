@@ -66,6 +66,8 @@ class DSLPPLSSpec(BaseModel):
     Defaults are Sornette et al. (2015), Table 1: windows of 750 down to 125 trading
     days in steps of 5 (126 windows), filter 1 for Confidence, filter 2 and 100
     bootstrap replicates for Trust. ``n_bootstrap = 0`` skips Trust (reported as NaN).
+    Each bootstrap refit is a bounded LM polish warm-started at the window's fit, capped
+    at ``trust_max_iter`` iterations (relative SSE tolerance ``trust_rtol``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -77,6 +79,8 @@ class DSLPPLSSpec(BaseModel):
     filter_confidence: LPPLSFilter = FILTER_CONFIDENCE
     filter_trust: LPPLSFilter = FILTER_TRUST
     n_bootstrap: int = Field(100, ge=0, le=100_000)
+    trust_max_iter: int = Field(10, ge=0, le=10_000)
+    trust_rtol: float = Field(1e-6, ge=0.0, lt=1.0)
 
     @model_validator(mode="after")
     def _windows(self) -> DSLPPLSSpec:
@@ -173,8 +177,8 @@ def ds_lppls_day(
                 hi,
                 scale,
                 draws,
-                int(spec.search.max_iter),
-                float(spec.search.rtol),
+                int(spec.trust_max_iter),
+                float(spec.trust_rtol),
                 out,
             )
             _, bb, cc1, cc2 = to_day_units(out[:, 3:7], out[:, 1], out[:, 2], scale)
