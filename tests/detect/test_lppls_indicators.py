@@ -169,3 +169,20 @@ def test_positive_confidence_rises_before_the_march_2000_peak() -> None:
     assert late_mean > 0.3
     assert late_mean > early_mean + 0.2
     assert np.all(late.confidence_neg == 0.0)
+
+
+def test_day_parameters_reproduce_each_window_sse() -> None:
+    # Parameters reported in trading-day units (A, B, C1, C2 converted from scaled time)
+    # must reproduce the SSE the kernel minimised, window by window.
+    from boombust.detect.lppls import lppls_log_price
+
+    close = _nasdaq().loc[:"1999-11-30"]
+    lp = np.log(close.to_numpy())
+    day = ds_lppls_day(lp, SMALL.model_copy(update={"n_bootstrap": 0}), 0)
+    for j, dt in enumerate(day.window_lengths):
+        t = np.arange(-dt, 1, dtype=float)
+        fit = lppls_log_price(
+            t, day.tc[j], day.m[j], day.omega[j], day.a[j], day.b[j], day.c1[j], day.c2[j]
+        )
+        sse = float(np.sum((lp[-(dt + 1) :] - fit) ** 2))
+        assert sse == pytest.approx(day.sse[j], rel=1e-7, abs=1e-12)

@@ -45,6 +45,7 @@ from boombust.detect.lppls import (
     LPPLSSearch,
     as_price_series,
     fit_windows,
+    lppls_log_price,
     tc_to_date,
     to_day_units,
 )
@@ -106,7 +107,10 @@ class DSLPPLSDay:
     tc: FloatArray
     m: FloatArray
     omega: FloatArray
+    a: FloatArray
     b: FloatArray
+    c1: FloatArray
+    c2: FloatArray
     c: FloatArray
     sse: FloatArray
     relative_error: FloatArray
@@ -138,7 +142,9 @@ def ds_lppls_day(
     shift = np.random.default_rng(grid_ss).random(3)
     params, errors, scale = fit_windows(log_price, lengths, spec.search, shift)
     tc, m, w = params[:, 0], params[:, 1], params[:, 2]
-    _, b, c1, c2 = to_day_units(params[:, 3:7], m, w, scale)
+    a_centred, b, c1, c2 = to_day_units(params[:, 3:7], m, w, scale)
+    dt_max_all = int(lengths.max())
+    a = a_centred + float(np.mean(log_price[-(dt_max_all + 1) :]))
     c = np.hypot(c1, c2)
     dt = lengths.astype(float)
     f1 = spec.filter_confidence
@@ -205,7 +211,10 @@ def ds_lppls_day(
         tc=tc.copy(),
         m=m.copy(),
         omega=w.copy(),
+        a=a,
         b=b,
+        c1=c1,
+        c2=c2,
         c=c,
         sse=params[:, 7].copy(),
         relative_error=rel1.copy(),
@@ -294,11 +303,11 @@ class DSLPPLSResult:
         if fig is None:
             fig = plt.figure(figsize=(10, 6))
         ax_p, ax_i = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-        lo = self.dates[0]
-        hist = self.prices.loc[:] if not isinstance(lo, pd.Timestamp) else self.prices
+        first = int(self.prices.index.get_indexer([self.dates[0]])[0])
+        hist = self.prices.iloc[max(0, first - self.spec.window_max) :]
         x_hist: Any = hist.index
         ax_p.plot(x_hist, hist.to_numpy(), color="black", lw=0.8, label="price")
-        _plot_tc_spread(ax_p, self)
+        _plot_last_fits(ax_p, self)
         ax_p.set_yscale("log")
         ax_p.set_ylabel("price")
         ax_p.legend(loc="upper left")
@@ -315,21 +324,33 @@ class DSLPPLSResult:
         return fig
 
 
-def _plot_tc_spread(ax: Axes, result: DSLPPLSResult) -> None:
-    """Shade the 10–90% range of qualified tc of the last day with qualified fits."""
+def _plot_last_fits(ax: Axes, result: DSLPPLSResult) -> None:
+    """Qualified fits of the last day with any, over their windows, and their tc spread."""
     idx = result.prices.index
-    for day, date in zip(reversed(result.days), reversed(list(result.dates)), strict=True):
-        sel = day.passes_confidence
-        if not sel.any():
+    for k in range(len(result.days) - 1, -1, -1):
+        day = result.days[k]
+        sel = np.flatnonzero(day.passes_confidence)
+        if sel.size == 0:
             continue
+        end = int(idx.get_indexer([result.dates[k]])[0])
+        for n, j in enumerate(sel):
+            dt = int(day.window_lengths[j])
+            t = np.arange(-dt, 1, dtype=float)
+            fit = lppls_log_price(
+                t, day.tc[j], day.m[j], day.omega[j], day.a[j], day.b[j], day.c1[j], day.c2[j]
+            )
+            x: Any = idx[end - dt : end + 1]
+            label = "qualified LPPLS fits" if n == 0 else None
+            ax.plot(x, np.exp(fit), color="tab:blue", lw=0.6, alpha=0.35, label=label)
         lo, hi = np.percentile(day.tc[sel], [10, 90])
+        x_lo: Any
+        x_hi: Any
         if isinstance(idx, pd.DatetimeIndex):
-            upto = idx[idx <= date]
-            span: tuple[Any, Any] = (tc_to_date(upto, lo), tc_to_date(upto, hi))
-            ax.axvspan(span[0], span[1], color="tab:red", alpha=0.2)
+            upto = idx[: end + 1]
+            x_lo, x_hi = tc_to_date(upto, lo), tc_to_date(upto, hi)
         else:
-            ax.axvspan(date + lo, date + hi, color="tab:red", alpha=0.2)
-        ax.axvline(date, color="tab:red", lw=0.6, ls=":", label="tc 10–90% (last signal)")
+            x_lo, x_hi = end + lo, end + hi
+        ax.axvspan(x_lo, x_hi, color="tab:red", alpha=0.25, label="tc, 10–90%")
         return
 
 
