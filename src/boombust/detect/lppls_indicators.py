@@ -303,7 +303,7 @@ class DSLPPLSResult:
         if fig is None:
             fig = plt.figure(figsize=(10, 6))
         ax_p, ax_i = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-        first = int(self.prices.index.get_indexer([self.dates[0]])[0])
+        first = int(self.prices.index.get_indexer(pd.Index([self.dates[0]]))[0])
         hist = self.prices.iloc[max(0, first - self.spec.window_max) :]
         x_hist: Any = hist.index
         ax_p.plot(x_hist, hist.to_numpy(), color="black", lw=0.8, label="price")
@@ -332,7 +332,7 @@ def _plot_last_fits(ax: Axes, result: DSLPPLSResult) -> None:
         sel = np.flatnonzero(day.passes_confidence)
         if sel.size == 0:
             continue
-        end = int(idx.get_indexer([result.dates[k]])[0])
+        end = int(idx.get_indexer(pd.Index([result.dates[k]]))[0])
         for n, j in enumerate(sel):
             dt = int(day.window_lengths[j])
             t = np.arange(-dt, 1, dtype=float)
