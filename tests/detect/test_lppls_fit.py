@@ -253,3 +253,38 @@ def test_unsorted_dates_raise_input_error() -> None:
     idx = pd.to_datetime(["2020-01-03", "2020-01-02"] + [f"2020-02-{d:02d}" for d in range(1, 20)])
     with pytest.raises(InputError, match="not sorted"):
         fit_lppls(pd.Series(np.linspace(1, 2, idx.size), index=idx))
+
+
+def test_nested_driver_numba_equals_python() -> None:
+    if not K.HAVE_NUMBA:
+        pytest.skip("numba not installed: only the Python path exists")
+    rng = np.random.default_rng(3)
+    t = np.arange(-60.0, 1.0)
+    y = lppls_log_price(t, 5.0, 0.6, 7.0, 0.0, -0.3, 0.02, 0.01) + 0.01 * rng.standard_normal(61)
+    starts = np.array([20, 10, 0], dtype=np.int64)
+    dts = 60.0 - starts
+    args = (t, y, starts, -0.2 * dts, 0.2 * dts, 0.0, 2.0, 1.0, 50.0)
+    grid = (np.array([-6.0, 2.0, 8.0]), np.array([0.5, 1.5]), 2.0, 8.0, 6, 60.0, 2, 2, 6, 1e-8)
+    outs = []
+    for fn in (K.fit_nested_windows, K.fit_nested_windows.py_func):  # type: ignore[attr-defined]
+        out = np.empty((3, 8))
+        fn(*args, *grid, True, out)
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+NASDAQ_WINDOW = np.log(_nasdaq().loc["1998-09-01":"1999-12-31"].to_numpy())
+
+
+@settings(max_examples=30, deadline=None)
+@given(u=st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1)))
+def test_best_fit_beats_random_points_of_the_search_space(u: tuple[float, float, float]) -> None:
+    # The returned fit is the best found over the box: no point of the box does better.
+    y = NASDAQ_WINDOW
+    dt = y.size - 1
+    fit = fit_lppls(np.exp(y))
+    tc = -0.2 * dt + 0.4 * dt * u[0]
+    m, w = 2.0 * u[1], 1.0 + 49.0 * u[2]
+    lin = np.empty(4)
+    sse = K.profile_sse(np.arange(-dt, 1.0), y - y.mean(), 0, tc, m, w, float(dt), lin)
+    assert fit.sse <= sse * (1 + 1e-9)
