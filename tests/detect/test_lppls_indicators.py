@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boombust.detect.lppls import FILTER_CONFIDENCE, LPPLSSearch, fit_windows, to_day_units
+from boombust.detect.lppls import (
+    FILTER_CONFIDENCE,
+    LPPLSSearch,
+    LPPLSWarning,
+    fit_windows,
+    to_day_units,
+)
 from boombust.detect.lppls_indicators import DSLPPLSSpec, ds_lppls_day, ds_lppls_indicators
 from boombust.errors import InputError
 
@@ -124,7 +130,8 @@ def test_progress_callback_and_outputs() -> None:
 
 def test_short_history_uses_windows_that_fit() -> None:
     close = _nasdaq().iloc[:260]
-    res = ds_lppls_indicators(close, start=close.index[-1], spec=SMALL, seed=0)
+    with pytest.warns(LPPLSWarning, match="fewer than 401 prices"):
+        res = ds_lppls_indicators(close, start=close.index[-1], spec=SMALL, seed=0)
     assert res.n_windows[0] == 4  # windows 250, 200, 150, 100 fit in 259 days of history
 
 

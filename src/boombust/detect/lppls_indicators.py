@@ -26,6 +26,7 @@ and crash. J. Investment Strategies 4(4), 77–95.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from boombust.detect.lppls import (
     FILTER_TRUST,
     LPPLSFilter,
     LPPLSSearch,
+    LPPLSWarning,
     as_price_series,
     fit_windows,
     lppls_log_price,
@@ -433,6 +435,15 @@ def ds_lppls_indicators(
             field="prices",
         )
     days = _select_days(series, start, end, first_ok)
+    short = int(np.sum(days < spec.window_max))
+    if short:
+        warnings.warn(
+            f"{short} of {days.size} days have fewer than {spec.window_max + 1} prices of "
+            "history; their indicators use only the windows that fit (see n_windows). "
+            "Start later or pass a longer price history for the full Table-1 windows.",
+            LPPLSWarning,
+            stacklevel=2,
+        )
     log_price = np.log(series.to_numpy())
     children = np.random.SeedSequence(seed).spawn(days.size)
     spec_json = spec.model_dump(mode="json")
