@@ -87,3 +87,17 @@ def test_bad_start_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert code == 3
     assert "--start" in err
+
+
+def test_window_options(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["detect", "lppls", str(DATA), "--date-column", "date", "--start", "2000-03-10"]
+    argv += ["--window-max", "300", "--window-min", "100", "--window-step", "50", "--json"]
+    argv += ["--n-bootstrap", "0", "--fast"]
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    (day,) = json.loads(out)
+    assert day["n_windows"] == 5
+    assert day["trust_pos"] is None
+    code, _, err = _run([*argv[:7], "--window-max", "50", "--window-min", "100"], capsys)
+    assert code == 3
+    assert "window_min must be <= window_max" in err

@@ -124,12 +124,25 @@ def lppls(
     n_bootstrap: Annotated[
         int, typer.Option("--n-bootstrap", min=0, help="Trust replicates per window (0: skip).")
     ] = 100,
+    window_max: Annotated[
+        int, typer.Option("--window-max", min=10, help="Largest window t2 - t1 (days).")
+    ] = 750,
+    window_min: Annotated[
+        int, typer.Option("--window-min", min=10, help="Smallest window (days).")
+    ] = 125,
+    window_step: Annotated[int, typer.Option("--window-step", min=1, help="Window step.")] = 5,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Cheaper, less robust search (LPPLSSearch.fast).")
+    ] = False,
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes over days (same results).")
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="JSON: one record per day.")] = False,
 ) -> None:
     """DS LPPLS Confidence and Trust per day (Sornette et al. 2015, Table 1)."""
+    from pydantic import ValidationError
+
+    from boombust.detect.lppls import LPPLSSearch
     from boombust.detect.lppls_indicators import DSLPPLSSpec, ds_lppls_indicators
 
     series = load_prices_csv(prices, column, date_column)
@@ -152,7 +165,18 @@ def lppls(
         except ValueError:
             raise InputError(f"cannot read date {value!r}; use YYYY-MM-DD", field=name) from None
 
-    spec = DSLPPLSSpec(n_bootstrap=n_bootstrap)
+    try:
+        spec = DSLPPLSSpec(
+            n_bootstrap=n_bootstrap,
+            window_max=window_max,
+            window_min=window_min,
+            window_step=window_step,
+            search=LPPLSSearch.fast() if fast else LPPLSSearch(),
+        )
+    except ValidationError as err:
+        raise InputError(
+            [Issue(e["msg"], field="--" + "-".join(map(str, e["loc"]))) for e in err.errors()]
+        ) from None
     progress = None
     if not as_json and sys.stderr.isatty():  # pragma: no cover - interactive only
 
