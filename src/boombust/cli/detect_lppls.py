@@ -175,7 +175,15 @@ def lppls(
         )
     except ValidationError as err:
         raise InputError(
-            [Issue(e["msg"], field="--" + "-".join(map(str, e["loc"]))) for e in err.errors()]
+            [
+                Issue(
+                    str(e["msg"]).removeprefix("Value error, "),
+                    field=("--" + "-".join(map(str, e["loc"])).replace("_", "-"))
+                    if e["loc"]
+                    else "options",
+                )
+                for e in err.errors()
+            ]
         ) from None
     progress = None
     if not as_json and sys.stderr.isatty():  # pragma: no cover - interactive only
