@@ -155,7 +155,7 @@ def test_recovers_parameters_with_noise(
     assert fit.bubble == "positive"
 
 
-def test_same_seed_same_fit_and_seeded_grid_shift() -> None:
+def test_same_seed_same_fit() -> None:
     close = _nasdaq().iloc[-400:]
     a = fit_lppls(close, seed=3)
     b = fit_lppls(close, seed=3)
