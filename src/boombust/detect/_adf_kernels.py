@@ -1,0 +1,444 @@
+"""Kernels for recursive right-tailed ADF statistics (PWY 2011, PSY 2015).
+
+All kernels work on the *regression rows* of the ADF design, exactly as R exuber
+does: for a price series ``y`` of length ``n`` and lag ``k``, row ``i`` (0-based)
+is observation ``t = k + 1 + i`` with dependent ``Δy_t`` and regressors
+``(1, Δy_{t-1}, …, Δy_{t-k}, y_{t-1})``; there are ``N = n - 1 - k`` rows. A window
+is a contiguous block of rows ``[s, e]`` of at least ``minw`` rows (lagged
+differences may reach before the window, as in exuber's ``unroot``/``rls_gsadf``).
+The t-ratio of the ``y_{t-1}`` coefficient is the ADF statistic; it equals exuber's
+``(ρ̂ - 1)/se`` from the levels regression exactly.
+
+Two algorithms:
+
+* :func:`recursive_adf` (any lag): for each window end ``e`` the normal equations
+  are accumulated *backwards* over the start ``s`` (one row added per step), on data
+  shifted by the regressors' values at row ``e``, then solved by a small Cholesky
+  factorisation. ``t = w_p / σ̂`` with ``w = L⁻¹X'z`` and ``x`` ordered last.
+  ``O(N² p²)`` and numerically careful (no differences of large prefix sums).
+* :func:`recursive_adf_lag0_fast` (lag 0, for Monte Carlo): prefix sums of the five
+  cross-products, vectorisable over ``s``; ``t = B√(n-2)/√(AC - B²)`` with
+  ``A = nΣx² - (Σx)²``, ``B = nΣxz - ΣxΣz``, ``C = nΣz² - (Σz)²``. It maximises the
+  signed square ``B|B|(n-2)/(AC - B²)`` (monotone in ``t``) and takes one square
+  root per window end.
+
+numba is optional: :func:`_jit` compiles with ``numba.njit(nogil=True)`` when numba
+imports and returns the plain Python function otherwise; both give the same
+numbers (the jitted functions keep the original as ``.py_func``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "HAVE_NUMBA",
+    "adf_design",
+    "recursive_adf",
+    "recursive_adf_ic",
+    "recursive_adf_lag0_fast",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+try:  # pragma: no cover - depends on the environment
+    import numba
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    numba = None
+    HAVE_NUMBA = False
+
+
+def _jit(f: F) -> F:
+    """Compile ``f`` with numba (nogil, no fastmath) if available, else return it."""
+    if numba is None:  # pragma: no cover
+        return f
+    return numba.njit(cache=False, nogil=True)(f)  # type: ignore[no-any-return]
+
+
+FloatArray = NDArray[np.float64]
+
+
+def adf_design(y: FloatArray, lag: int) -> tuple[FloatArray, FloatArray]:
+    """Dependent ``Δy_t`` and design ``(1, Δy_{t-1..t-lag}, y_{t-1})`` (``x`` last).
+
+    Rows are ``t = lag+1, …, n-1`` (0-based), i.e. ``n - 1 - lag`` rows, as exuber's
+    ``unroot(y, lag)``.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.shape[0]
+    dy = np.diff(y)
+    rows = n - 1 - lag
+    z = dy[lag:].copy()
+    design = np.empty((rows, lag + 2), dtype=np.float64)
+    design[:, 0] = 1.0
+    for j in range(1, lag + 1):
+        design[:, j] = dy[lag - j : lag - j + rows]
+    design[:, lag + 1] = y[lag : lag + rows]
+    return z, design
+
+
+@_jit
+def _chol_tstat(m: FloatArray, v: FloatArray, zz: float, nobs: float, p: int) -> float:
+    """t-ratio of the last coefficient from normal equations ``m b = v`` (upper used).
+
+    ``m`` and ``v`` are overwritten (Cholesky factor, then ``L⁻¹v``).
+    """
+    for j in range(p):
+        d = m[j, j]
+        for k in range(j):
+            d -= m[k, j] * m[k, j]
+        if d <= 0.0:
+            return math.nan
+        d = math.sqrt(d)
+        m[j, j] = d
+        for i in range(j + 1, p):
+            acc = m[j, i]
+            for k in range(j):
+                acc -= m[k, j] * m[k, i]
+            m[j, i] = acc / d
+    ssr = zz
+    for j in range(p):
+        acc = v[j]
+        for k in range(j):
+            acc -= m[k, j] * v[k]
+        acc /= m[j, j]
+        v[j] = acc
+        ssr -= acc * acc
+    dof = nobs - p
+    if ssr <= 0.0 or dof <= 0.0:
+        return math.nan
+    return v[p - 1] / math.sqrt(ssr / dof)
+
+
+@_jit
+def _recursive_adf_kernel(
+    z: FloatArray, design: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray
+) -> None:
+    n_rows, p = design.shape
+    acc_m = np.empty((p, p))
+    acc_v = np.empty(p)
+    work_m = np.empty((p, p))
+    work_v = np.empty(p)
+    shifted = np.empty(p)
+    for e in range(minw - 1, n_rows):
+        acc_m[:, :] = 0.0
+        acc_v[:] = 0.0
+        acc_zz = 0.0
+        best = -math.inf
+        for s in range(e, -1, -1):
+            shifted[0] = 1.0
+            for j in range(1, p):
+                shifted[j] = design[s, j] - design[e, j]
+            zs = z[s]
+            for i in range(p):
+                xi = shifted[i]
+                acc_v[i] += xi * zs
+                for j in range(i, p):
+                    acc_m[i, j] += xi * shifted[j]
+            acc_zz += zs * zs
+            nobs = e - s + 1
+            if nobs >= minw:
+                for i in range(p):
+                    work_v[i] = acc_v[i]
+                    for j in range(i, p):
+                        work_m[i, j] = acc_m[i, j]
+                t = _chol_tstat(work_m, work_v, acc_zz, float(nobs), p)
+                if t > best:
+                    best = t
+                if s == 0:
+                    badf[e - minw + 1] = t
+        bsadf[e - minw + 1] = best if best > -math.inf else math.nan
+
+
+def recursive_adf(
+    z: FloatArray, design: FloatArray, minw: int, *, use_jit: bool = True
+) -> tuple[FloatArray, FloatArray]:
+    """BADF (forward, start fixed at row 0) and BSADF sequences for every window end.
+
+    Returns two arrays of length ``N - minw + 1``; element ``r`` is for end row
+    ``minw - 1 + r``. GSADF is ``max(bsadf)``, SADF is ``max(badf)``, ADF ``badf[-1]``.
+    """
+    n_rows = design.shape[0]
+    out = n_rows - minw + 1
+    badf = np.full(out, np.nan)
+    bsadf = np.full(out, np.nan)
+    kern = _recursive_adf_kernel if use_jit else _py(_recursive_adf_kernel)
+    kern(np.ascontiguousarray(z), np.ascontiguousarray(design), int(minw), badf, bsadf)
+    return badf, bsadf
+
+
+@_jit
+def _recursive_adf_ic_kernel(
+    z: FloatArray,
+    design: FloatArray,
+    minw: int,
+    penalty_kind: int,
+    badf: FloatArray,
+    bsadf: FloatArray,
+    badf_lag: NDArray[np.int64],
+    bsadf_lag: NDArray[np.int64],
+) -> None:
+    # design columns: 0 intercept, 1..K lags, K+1 = y_{t-1}; model k uses [0, 1..k, K+1].
+    n_rows, p_full = design.shape
+    kmax = p_full - 2
+    acc_m = np.empty((p_full, p_full))
+    acc_v = np.empty(p_full)
+    work_m = np.empty((p_full, p_full))
+    work_v = np.empty(p_full)
+    shifted = np.empty(p_full)
+    cols = np.empty(p_full, dtype=np.int64)
+    for e in range(minw - 1, n_rows):
+        acc_m[:, :] = 0.0
+        acc_v[:] = 0.0
+        acc_zz = 0.0
+        best = -math.inf
+        best_lag = -1
+        for s in range(e, -1, -1):
+            shifted[0] = 1.0
+            for j in range(1, p_full):
+                shifted[j] = design[s, j] - design[e, j]
+            zs = z[s]
+            for i in range(p_full):
+                xi = shifted[i]
+                acc_v[i] += xi * zs
+                for j in range(i, p_full):
+                    acc_m[i, j] += xi * shifted[j]
+            acc_zz += zs * zs
+            nobs = e - s + 1
+            if nobs < minw:
+                continue
+            best_ic = math.inf
+            t_sel = math.nan
+            k_sel = -1
+            for k in range(kmax + 1):
+                p = k + 2
+                for i in range(k + 1):
+                    cols[i] = i
+                cols[k + 1] = p_full - 1
+                for i in range(p):
+                    ci = cols[i]
+                    work_v[i] = acc_v[ci]
+                    for j in range(i, p):
+                        work_m[i, j] = acc_m[ci, cols[j]]
+                ssr = acc_zz
+                t = _chol_tstat(work_m, work_v, acc_zz, float(nobs), p)
+                for i in range(p):
+                    ssr -= work_v[i] * work_v[i]
+                if not (ssr > 0.0) or math.isnan(t):
+                    continue
+                if penalty_kind == 0:
+                    pen = 2.0
+                else:
+                    pen = math.log(float(nobs))
+                ic = math.log(ssr / nobs) + pen * p / nobs
+                if ic < best_ic:
+                    best_ic = ic
+                    t_sel = t
+                    k_sel = k
+            if t_sel > best:
+                best = t_sel
+                best_lag = k_sel
+            if s == 0:
+                badf[e - minw + 1] = t_sel
+                badf_lag[e - minw + 1] = k_sel
+        bsadf[e - minw + 1] = best if best > -math.inf else math.nan
+        bsadf_lag[e - minw + 1] = best_lag
+
+
+def recursive_adf_ic(
+    z: FloatArray, design: FloatArray, minw: int, ic: str, *, use_jit: bool = True
+) -> tuple[FloatArray, FloatArray, NDArray[np.int64], NDArray[np.int64]]:
+    """As :func:`recursive_adf`, choosing the lag per window by AIC or BIC.
+
+    ``design`` is built with the maximum lag; every candidate lag ``0..kmax`` is fitted
+    on the same rows of the window (common sample), ``IC = log(SSR/n) + c·p/n`` with
+    ``c = 2`` (AIC) or ``log n`` (BIC) and ``p = k + 2``. Also returns the chosen lags.
+    """
+    n_rows = design.shape[0]
+    out = n_rows - minw + 1
+    badf = np.full(out, np.nan)
+    bsadf = np.full(out, np.nan)
+    badf_lag = np.full(out, -1, dtype=np.int64)
+    bsadf_lag = np.full(out, -1, dtype=np.int64)
+    kind = {"aic": 0, "bic": 1}[ic]
+    kern = _recursive_adf_ic_kernel if use_jit else _py(_recursive_adf_ic_kernel)
+    kern(
+        np.ascontiguousarray(z),
+        np.ascontiguousarray(design),
+        int(minw),
+        kind,
+        badf,
+        bsadf,
+        badf_lag,
+        bsadf_lag,
+    )
+    return badf, bsadf, badf_lag, bsadf_lag
+
+
+@_jit
+def _lag0_fast_kernel(
+    y: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray, buf: FloatArray
+) -> None:
+    n_rows = y.shape[0] - 1
+    mean = 0.0
+    for i in range(n_rows):
+        mean += y[i]
+    mean /= n_rows
+    px = np.empty(n_rows + 1)
+    pz = np.empty(n_rows + 1)
+    pxx = np.empty(n_rows + 1)
+    pxz = np.empty(n_rows + 1)
+    pzz = np.empty(n_rows + 1)
+    px[0] = 0.0
+    pz[0] = 0.0
+    pxx[0] = 0.0
+    pxz[0] = 0.0
+    pzz[0] = 0.0
+    for i in range(n_rows):
+        x = y[i] - mean
+        zi = y[i + 1] - y[i]
+        px[i + 1] = px[i] + x
+        pz[i + 1] = pz[i] + zi
+        pxx[i + 1] = pxx[i] + x * x
+        pxz[i + 1] = pxz[i] + x * zi
+        pzz[i + 1] = pzz[i] + zi * zi
+    for e in range(minw - 1, n_rows):
+        last = e - minw + 1
+        ex = px[e + 1]
+        ez = pz[e + 1]
+        exx = pxx[e + 1]
+        exz = pxz[e + 1]
+        ezz = pzz[e + 1]
+        for s in range(last + 1):
+            nobs = float(e + 1 - s)
+            sx = ex - px[s]
+            sz = ez - pz[s]
+            a = nobs * (exx - pxx[s]) - sx * sx
+            b = nobs * (exz - pxz[s]) - sx * sz
+            c = nobs * (ezz - pzz[s]) - sz * sz
+            buf[s] = b * abs(b) * (nobs - 2.0) / (a * c - b * b)
+        best = buf[0]
+        for s in range(1, last + 1):
+            if buf[s] > best:
+                best = buf[s]
+        v0 = buf[0]
+        badf[last] = math.copysign(math.sqrt(abs(v0)), v0)
+        bsadf[last] = math.copysign(math.sqrt(abs(best)), best)
+
+
+def recursive_adf_lag0_fast(
+    y: FloatArray, minw: int, *, use_jit: bool = True
+) -> tuple[FloatArray, FloatArray]:
+    """Lag-0 BADF and BSADF sequences of price series ``y`` by prefix sums (fast path)."""
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    out = y.shape[0] - 1 - minw + 1
+    badf = np.empty(out)
+    bsadf = np.empty(out)
+    buf = np.empty(y.shape[0])
+    kern = _lag0_fast_kernel if use_jit else _py(_lag0_fast_kernel)
+    kern(y, int(minw), badf, bsadf, buf)
+    return badf, bsadf
+
+
+@_jit
+def _mc_lag0_kernel(
+    paths: FloatArray,
+    minw: int,
+    stats: FloatArray,
+    bsadf_out: NDArray[np.float32],
+    badf_out: NDArray[np.float32],
+) -> None:
+    nrep, n = paths.shape
+    out = n - 1 - minw + 1
+    badf = np.empty(out)
+    bsadf = np.empty(out)
+    buf = np.empty(n)
+    for r in range(nrep):
+        _lag0_fast_kernel(paths[r], minw, badf, bsadf, buf)
+        _summarise(badf, bsadf, stats[r], bsadf_out[r], badf_out[r])
+
+
+@_jit
+def _mc_general_kernel(
+    paths: FloatArray,
+    minw: int,
+    lag: int,
+    stats: FloatArray,
+    bsadf_out: NDArray[np.float32],
+    badf_out: NDArray[np.float32],
+) -> None:
+    nrep, n = paths.shape
+    n_rows = n - 1 - lag
+    out = n_rows - minw + 1
+    badf = np.empty(out)
+    bsadf = np.empty(out)
+    z = np.empty(n_rows)
+    design = np.empty((n_rows, lag + 2))
+    for r in range(nrep):
+        y = paths[r]
+        for i in range(n_rows):
+            t = lag + 1 + i
+            z[i] = y[t] - y[t - 1]
+            design[i, 0] = 1.0
+            for j in range(1, lag + 1):
+                design[i, j] = y[t - j] - y[t - j - 1]
+            design[i, lag + 1] = y[t - 1]
+        badf[:] = math.nan
+        bsadf[:] = math.nan
+        _recursive_adf_kernel(z, design, minw, badf, bsadf)
+        _summarise(badf, bsadf, stats[r], bsadf_out[r], badf_out[r])
+
+
+@_jit
+def _summarise(
+    badf: FloatArray,
+    bsadf: FloatArray,
+    stats_row: FloatArray,
+    bsadf_row: NDArray[np.float32],
+    badf_row: NDArray[np.float32],
+) -> None:
+    """stats_row = (adf, sadf, gsadf); BSADF and BADF sequences stored as float32."""
+    out = badf.shape[0]
+    sadf = -math.inf
+    gsadf = -math.inf
+    for i in range(out):
+        if badf[i] > sadf:
+            sadf = badf[i]
+        if bsadf[i] > gsadf:
+            gsadf = bsadf[i]
+        bsadf_row[i] = bsadf[i]
+        badf_row[i] = badf[i]
+    stats_row[0] = badf[out - 1]
+    stats_row[1] = sadf
+    stats_row[2] = gsadf
+
+
+def simulate_statistics(
+    paths: FloatArray, minw: int, lag: int, *, use_jit: bool = True
+) -> tuple[FloatArray, NDArray[np.float32], NDArray[np.float32]]:
+    """ADF/SADF/GSADF (``nrep × 3``) and BSADF, BADF sequences (float32) for each path."""
+    paths = np.ascontiguousarray(paths, dtype=np.float64)
+    nrep, n = paths.shape
+    out = n - 1 - lag - minw + 1
+    stats = np.empty((nrep, 3))
+    bsadf = np.empty((nrep, out), dtype=np.float32)
+    badf = np.empty((nrep, out), dtype=np.float32)
+    if lag == 0:
+        kern = _mc_lag0_kernel if use_jit else _py(_mc_lag0_kernel)
+        kern(paths, int(minw), stats, bsadf, badf)
+    else:
+        kern2 = _mc_general_kernel if use_jit else _py(_mc_general_kernel)
+        kern2(paths, int(minw), int(lag), stats, bsadf, badf)
+    return stats, bsadf, badf
+
+
+def _py(f: Any) -> Any:
+    """The plain-Python original of a jitted kernel (itself when numba is absent)."""
+    return getattr(f, "py_func", f)
