@@ -1,0 +1,25 @@
+"""Bubble detection: PWY/PSY explosive-root tests (``psy``)."""
+
+from __future__ import annotations
+
+from boombust.detect.critical_values import (
+    NullDistribution,
+    mc_critical_values,
+    wild_bootstrap_hlst,
+    wild_bootstrap_ps,
+)
+from boombust.detect.psy import ADFResult, Episode, PSYResult, PSYSpec, PSYWarning, adf, psy_test
+
+__all__ = [
+    "ADFResult",
+    "Episode",
+    "NullDistribution",
+    "PSYResult",
+    "PSYSpec",
+    "PSYWarning",
+    "adf",
+    "mc_critical_values",
+    "psy_test",
+    "wild_bootstrap_hlst",
+    "wild_bootstrap_ps",
+]
