@@ -128,12 +128,12 @@ class NullDistribution:
             meta=meta,
             header=np.array([self.n, self.minw, self.lag, self.nrep, self.seed]),
             method=np.array([self.method]),
-            adf=self.adf,
-            sadf=self.sadf,
-            gsadf=self.gsadf,
-            bsadf_cv=self.bsadf_cv,
-            bsadf_cv_conservative=self.bsadf_cv_conservative,
-            badf_cv=self.badf_cv,
+            adf=self.adf.astype(np.float32),
+            sadf=self.sadf.astype(np.float32),
+            gsadf=self.gsadf.astype(np.float32),
+            bsadf_cv=self.bsadf_cv.astype(np.float32),
+            bsadf_cv_conservative=self.bsadf_cv_conservative.astype(np.float32),
+            badf_cv=self.badf_cv.astype(np.float32),
         )
 
     @classmethod
@@ -155,6 +155,11 @@ class NullDistribution:
                 bsadf_cv_conservative=np.asarray(f["bsadf_cv_conservative"], dtype=np.float64),
                 badf_cv=np.asarray(f["badf_cv"], dtype=np.float64),
             )
+
+
+def _f32(a: Any) -> FloatArray:
+    """Round to float32 precision (what the cache stores), so fresh and cached runs agree."""
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
 
 
 def empirical_pvalue(draws: FloatArray, value: float) -> float:
@@ -340,12 +345,12 @@ def mc_critical_values(
             nrep=nrep,
             seed=seed,
             settings=settings,
-            adf=np.sort(stats[:, 0]),
-            sadf=np.sort(stats[:, 1]),
-            gsadf=np.sort(stats[:, 2]),
-            bsadf_cv=_quantile_rows(bsadf),
-            bsadf_cv_conservative=_quantile_rows(np.maximum.accumulate(badf, axis=1)),
-            badf_cv=_quantile_rows(badf),
+            adf=_f32(np.sort(stats[:, 0])),
+            sadf=_f32(np.sort(stats[:, 1])),
+            gsadf=_f32(np.sort(stats[:, 2])),
+            bsadf_cv=_f32(_quantile_rows(bsadf)),
+            bsadf_cv_conservative=_f32(_quantile_rows(np.maximum.accumulate(badf, axis=1))),
+            badf_cv=_f32(_quantile_rows(badf)),
         )
 
     return _cached(settings, compute, use_cache)
@@ -363,17 +368,17 @@ def _null_fit(y: FloatArray, lag: int) -> tuple[FloatArray, FloatArray]:
     return coef[1:], resid
 
 
-def _ps_chunk(
+def _ps_paths(
     size: int,
     child: np.random.SeedSequence,
     tb: int,
-    minw: int,
     lag: int,
     y0: float,
     dy_start: FloatArray,
     psi: FloatArray,
     resid: FloatArray,
-) -> tuple[FloatArray, NDArray[np.float32], NDArray[np.float32]]:
+) -> FloatArray:
+    """Phillips–Shi bootstrap paths (``size × tb``); see :func:`wild_bootstrap_ps`."""
     rng = np.random.default_rng(child)
     steps = tb - 1
     draws = rng.integers(0, resid.size, size=(size, steps - lag))
@@ -389,6 +394,21 @@ def _ps_chunk(
     paths = np.empty((size, tb))
     paths[:, 0] = y0
     paths[:, 1:] = y0 + np.cumsum(dyb, axis=1)
+    return paths
+
+
+def _ps_chunk(
+    size: int,
+    child: np.random.SeedSequence,
+    tb: int,
+    minw: int,
+    lag: int,
+    y0: float,
+    dy_start: FloatArray,
+    psi: FloatArray,
+    resid: FloatArray,
+) -> tuple[FloatArray, NDArray[np.float32], NDArray[np.float32]]:
+    paths = _ps_paths(size, child, tb, lag, y0, dy_start, psi, resid)
     return simulate_statistics(paths, minw, lag)
 
 
@@ -461,25 +481,30 @@ def wild_bootstrap_ps(
             nrep=nboot,
             seed=seed,
             settings=settings,
-            adf=np.sort(stats[:, 0]) if full else empty,
-            sadf=np.sort(stats[:, 1]) if full else empty,
-            gsadf=np.sort(maxima) if full else empty,
-            bsadf_cv=cv,
-            bsadf_cv_conservative=cv,
-            badf_cv=np.quantile(stats[:, 1], LEVELS)[None, :],
+            adf=_f32(np.sort(stats[:, 0]) if full else empty),
+            sadf=_f32(np.sort(stats[:, 1]) if full else empty),
+            gsadf=_f32(np.sort(maxima) if full else empty),
+            bsadf_cv=_f32(cv),
+            bsadf_cv_conservative=_f32(cv),
+            badf_cv=_f32(np.quantile(stats[:, 1], LEVELS)[None, :]),
         )
 
     return _cached(settings, compute, use_cache)
 
 
+def _hlst_paths(size: int, child: np.random.SeedSequence, dy: FloatArray) -> FloatArray:
+    """HLST bootstrap paths ``y*_t = Σ_{s≤t} w_s Δy_s``, ``y*_0 = 0``, Rademacher ``w``."""
+    rng = np.random.default_rng(child)
+    signs = rng.integers(0, 2, size=(size, dy.size)) * 2.0 - 1.0
+    paths = np.zeros((size, dy.size + 1))
+    paths[:, 1:] = np.cumsum(signs * dy, axis=1)
+    return paths
+
+
 def _hlst_chunk(
     size: int, child: np.random.SeedSequence, minw: int, lag: int, dy: FloatArray
 ) -> tuple[FloatArray, NDArray[np.float32], NDArray[np.float32]]:
-    rng = np.random.default_rng(child)
-    signs = rng.integers(0, 2, size=(size, dy.size)) * 2.0 - 1.0  # Rademacher
-    paths = np.zeros((size, dy.size + 1))
-    paths[:, 1:] = np.cumsum(signs * dy, axis=1)
-    return simulate_statistics(paths, minw, lag)
+    return simulate_statistics(_hlst_paths(size, child, dy), minw, lag)
 
 
 def wild_bootstrap_hlst(
@@ -527,12 +552,12 @@ def wild_bootstrap_hlst(
             nrep=nboot,
             seed=seed,
             settings=settings,
-            adf=np.sort(stats[:, 0]),
-            sadf=np.sort(stats[:, 1]),
-            gsadf=np.sort(stats[:, 2]),
-            bsadf_cv=_quantile_rows(bsadf),
-            bsadf_cv_conservative=_quantile_rows(np.maximum.accumulate(badf, axis=1)),
-            badf_cv=_quantile_rows(badf),
+            adf=_f32(np.sort(stats[:, 0])),
+            sadf=_f32(np.sort(stats[:, 1])),
+            gsadf=_f32(np.sort(stats[:, 2])),
+            bsadf_cv=_f32(_quantile_rows(bsadf)),
+            bsadf_cv_conservative=_f32(_quantile_rows(np.maximum.accumulate(badf, axis=1))),
+            badf_cv=_f32(_quantile_rows(badf)),
         )
 
     return _cached(settings, compute, use_cache)

@@ -131,7 +131,12 @@ class PSYSpec(BaseModel):
 
 @dataclass(frozen=True)
 class Episode:
-    """One explosive episode: positions are 0-based observations of the input series."""
+    """One explosive episode; positions are 0-based observations of the input series.
+
+    ``peak`` is where the *series* is highest within the episode; ``stat_peak`` is where the
+    test statistic is highest (exuber's ``Peak``); ``signal`` is exuber's sign of the move
+    from start to ``stat_peak`` (``"positive"``: a boom, ``"negative"``: a crash).
+    """
 
     start: Any
     peak: Any
@@ -141,6 +146,9 @@ class Episode:
     start_pos: int
     peak_pos: int
     end_pos: int | None
+    stat_peak: Any
+    stat_peak_pos: int
+    signal: str
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +157,8 @@ class Episode:
             "end": _label(self.end),
             "duration": self.duration,
             "ongoing": self.ongoing,
+            "stat_peak": _label(self.stat_peak),
+            "signal": self.signal,
         }
 
 
@@ -476,12 +486,13 @@ def datestamp(
     A run of consecutive exceedances starting at observation ``s`` and last exceeding at
     ``l`` gives an episode ``[s, l + 1)``: start ``s``, end ``l + 1`` (the first observation
     back below the critical value), duration ``l + 1 - s``, peak the argmax of the series in
-    ``[s, l]``. Runs reaching the last observation are *ongoing* (``end = None``). Episodes
+    ``[s, l]`` (exuber's ``Peak``, the argmax of ``stat``, is ``stat_peak``). Runs reaching the last observation are *ongoing* (``end = None``). Episodes
     shorter than ``min_duration`` observations are dropped.
     """
     offset = len(series) - len(stat)
     above = (stat.to_numpy() > cv.to_numpy()) & np.isfinite(stat.to_numpy())
     values = series.to_numpy()
+    stat_values = stat.to_numpy()
     idx = series.index
     out: list[Episode] = []
     i = 0
@@ -500,6 +511,7 @@ def datestamp(
         duration = (last + 1) - start
         if duration >= min_duration:
             peak = start + int(np.argmax(values[start : last + 1]))
+            stat_peak = start + int(np.argmax(stat_values[i : j + 1]))
             out.append(
                 Episode(
                     start=idx[start],
@@ -510,6 +522,9 @@ def datestamp(
                     start_pos=start,
                     peak_pos=peak,
                     end_pos=end_pos,
+                    stat_peak=idx[stat_peak],
+                    stat_peak_pos=stat_peak,
+                    signal="positive" if values[stat_peak] >= values[start] else "negative",
                 )
             )
         i = j + 1

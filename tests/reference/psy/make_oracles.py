@@ -147,6 +147,10 @@ cat(n, attr(x, "minw"), attr(x, "iter"), x$adf_cv, x$sadf_cv, x$gsadf_cv,
             "bsadf_last_conservative": v[12:15],
         }
     Path(f"{out}.txt").unlink()
+    seq = Path(f"{out}.seq")
+    _r(f'load("{src}/data/radf_crit.rda"); cat(radf_crit[[100]]$bsadf_cv[, 2], sep="\\n", file="{seq}")')
+    table["100"]["bsadf_cv_conservative_95"] = [float(v) for v in seq.read_text().split()]
+    seq.unlink()
     payload = {
         "source": "exuber 1.1.0 data/radf_crit.rda (radf_mc_cv, nrep=2000, seed=123); 90/95/99%",
         "table": table,
