@@ -1,4 +1,4 @@
-"""Date-stamping: exuber README datestamp(sim_data), PSY (2015) S&P 500 application, closed forms."""
+"""Date-stamping: exuber README datestamp(sim_data), PSY (2015) S&P 500 application."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ CRIT = load_ref("exuber_radf_crit.json")["table"]["100"]
 
 
 def test_datestamp_closed_form() -> None:
-    series = pd.Series(np.arange(10.0) ** 2, index=pd.date_range("2000-01-31", periods=10, freq="ME"))
+    series = pd.Series(
+        np.arange(10.0) ** 2, index=pd.date_range("2000-01-31", periods=10, freq="ME")
+    )
     stat = pd.Series([0, 2, 3, 0, 5, 0, 0, 4, 4, 4], index=series.index, dtype=float)
     cv = pd.Series(1.0, index=series.index)
     eps = datestamp(series, stat, cv)
@@ -26,7 +28,8 @@ def test_datestamp_closed_form() -> None:
         (4, 5, 1, False),
         (7, None, 3, True),
     ]
-    assert eps[0].peak == series.index[2] and eps[0].end == series.index[3]
+    assert eps[0].peak == series.index[2]
+    assert eps[0].end == series.index[3]
     assert [e.start_pos for e in datestamp(series, stat, cv, min_duration=2)] == [1, 7]
 
 
@@ -60,7 +63,8 @@ def test_psy2015_sp500_price_dividend_application() -> None:
     assert res.n == 1680
     assert res.gsadf == pytest.approx(4.21, abs=0.06)
     assert res.gsadf == pytest.approx(EXUBER["shiller_pd_minw36_lag0"]["gsadf"], abs=1e-8)
-    assert res.pvalues["gsadf"] is not None and res.pvalues["gsadf"] < 0.01
+    assert res.pvalues["gsadf"] is not None
+    assert res.pvalues["gsadf"] < 0.01
     dotcom = [e for e in res.episodes if e.start.year in (1996, 1997)]
     assert len(dotcom) == 1
     last_above = res.series.index[dotcom[0].end_pos - 1]

@@ -92,7 +92,10 @@ def test_every_window_equals_direct_ols(lag: int) -> None:
 
 def test_fast_lag0_kernel_matches_general_kernel() -> None:
     rng = np.random.default_rng(11)
-    for y in (np.cumsum(rng.standard_normal(500)), np.log(np.cumprod(1.001 + 0.01 * rng.standard_normal(500)))):
+    for y in (
+        np.cumsum(rng.standard_normal(500)),
+        np.log(np.cumprod(1.001 + 0.01 * rng.standard_normal(500))),
+    ):
         z, design = k.adf_design(y, 0)
         b1, s1 = k.recursive_adf(z, design, 40)
         b2, s2 = k.recursive_adf_lag0_fast(y, 40)
@@ -129,7 +132,7 @@ def test_information_criterion_picks_the_lag_a_direct_search_picks() -> None:
     y = np.cumsum(dy)
     kmax, minw = 3, 20
     z, design = k.adf_design(y, kmax)
-    badf, bsadf, badf_lag, _ = k.recursive_adf_ic(z, design, minw, "bic")
+    badf, _bsadf, badf_lag, _ = k.recursive_adf_ic(z, design, minw, "bic")
     n_rows = design.shape[0]
     for end in (minw - 1, n_rows - 1):
         zz = z[: end + 1]

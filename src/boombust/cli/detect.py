@@ -18,7 +18,9 @@ app = typer.Typer(
 )
 
 
-def _price_source(prices: str, column: str | None, date_column: str | None) -> tuple[str, str, str | None]:
+def _price_source(
+    prices: str, column: str | None, date_column: str | None
+) -> tuple[str, str, str | None]:
     """Resolve a bundled name (``nasdaq``, ``shiller-sp500``) to its default columns."""
     from boombust.detect._series import BUNDLED
 
@@ -40,7 +42,9 @@ def psy(
     date_column: str | None = typer.Option(None, "--date-column", help="Date column."),
     log: bool = typer.Option(False, "--log", help="Test log prices (values must be > 0)."),
     lag: int = typer.Option(0, "--lag", min=0, help="Fixed ADF lag (PSY/exuber default 0)."),
-    ic: str = typer.Option("fixed", "--ic", help="Lag choice: fixed, aic or bic (up to --max-lag)."),
+    ic: str = typer.Option(
+        "fixed", "--ic", help="Lag choice: fixed, aic or bic (up to --max-lag)."
+    ),
     max_lag: int = typer.Option(6, "--max-lag", min=1, help="Largest lag tried with --ic."),
     minw: int | None = typer.Option(None, "--minw", min=3, help="Minimum window (rows)."),
     cv: str = typer.Option("mc", "--cv", help="Critical values: mc, wild-ps or wild-hlst."),

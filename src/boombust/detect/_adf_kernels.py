@@ -46,20 +46,22 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_numba: Any
 try:  # pragma: no cover - depends on the environment
-    import numba
+    import numba as _numba
 
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
-    numba = None
+    _numba = None
     HAVE_NUMBA = False
 
 
 def _jit(f: F) -> F:
     """Compile ``f`` with numba (nogil, no fastmath) if available, else return it."""
-    if numba is None:  # pragma: no cover
+    if _numba is None:  # pragma: no cover
         return f
-    return numba.njit(cache=False, nogil=True)(f)  # type: ignore[no-any-return]
+    compiled: F = _numba.njit(cache=False, nogil=True)(f)
+    return compiled
 
 
 FloatArray = NDArray[np.float64]
@@ -114,7 +116,8 @@ def _chol_tstat(m: FloatArray, v: FloatArray, zz: float, nobs: float, p: int) ->
     dof = nobs - p
     if ssr <= 0.0 or dof <= 0.0:
         return math.nan
-    return v[p - 1] / math.sqrt(ssr / dof)
+    t: float = v[p - 1] / math.sqrt(ssr / dof)
+    return t
 
 
 @_jit
@@ -233,10 +236,7 @@ def _recursive_adf_ic_kernel(
                     ssr -= work_v[i] * work_v[i]
                 if not (ssr > 0.0) or math.isnan(t):
                     continue
-                if penalty_kind == 0:
-                    pen = 2.0
-                else:
-                    pen = math.log(float(nobs))
+                pen = 2.0 if penalty_kind == 0 else math.log(float(nobs))
                 ic = math.log(ssr / nobs) + pen * p / nobs
                 if ic < best_ic:
                     best_ic = ic

@@ -7,7 +7,6 @@ composite daily close 1994–2018, splice of the lppls and arch sample data).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +99,7 @@ def load_price_csv(
         index = pd.RangeIndex(len(frame))
     series = pd.Series(values.to_numpy(dtype=np.float64), index=index, name=column)
     validate_prices(series, log=log, path=shown, min_length=min_length)
-    return np.log(series) if log else series
+    return series.apply(np.log) if log else series
 
 
 def validate_prices(
@@ -182,7 +181,3 @@ def validate_prices(
         )
     if issues:
         raise InputError(issues)
-
-
-def _is_finite(x: float) -> bool:
-    return math.isfinite(x)

@@ -27,6 +27,7 @@ Harvey, Leybourne, Sollis & Taylor (2016), *J. Empirical Finance* 38, 548–574.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -69,7 +70,7 @@ Method = Literal["mc", "wild-ps", "wild-hlst"]
 
 def default_minw(n: int) -> int:
     """PSY's minimum window ``floor(n·(0.01 + 1.8/√n))`` (exuber ``psy_minw``)."""
-    return int(math.floor((0.01 + 1.8 / math.sqrt(n)) * n))
+    return math.floor((0.01 + 1.8 / math.sqrt(n)) * n)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class NullDistribution:
         draws = getattr(self, stat)
         if draws.size == 0:
             return np.full(len(LEVELS), np.nan)
-        return np.quantile(draws, LEVELS)
+        return np.asarray(np.quantile(draws, LEVELS), dtype=np.float64)
 
     def pvalue(self, stat: str, value: float) -> float:
         """Right-tail p-value of ``value`` against the simulated ``stat`` distribution."""
@@ -210,10 +211,8 @@ def _cached(
             path.unlink(missing_ok=True)
     dist = compute()
     if use_cache:
-        try:
+        with contextlib.suppress(OSError):  # read-only home: keep going without a cache
             dist.to_npz(path)
-        except OSError:  # read-only home: keep going without a cache
-            pass
     return dist
 
 
@@ -365,7 +364,7 @@ def _null_fit(y: FloatArray, lag: int) -> tuple[FloatArray, FloatArray]:
     x = design[:, :-1]  # drop y_{t-1}: the null model
     coef, *_ = np.linalg.lstsq(x, z, rcond=None)
     resid = z - x @ coef
-    return coef[1:], resid
+    return np.asarray(coef[1:], dtype=np.float64), np.asarray(resid, dtype=np.float64)
 
 
 def _ps_paths(
@@ -462,7 +461,7 @@ def wild_bootstrap_ps(
 
     def compute() -> NullDistribution:
         dy = np.diff(arr)
-        stats, bsadf, _badf = _run_chunks(
+        stats, _bsadf, _badf = _run_chunks(
             _ps_chunk,
             (tb, minw, lag, float(arr[0]), dy[:lag].copy(), psi, resid),
             nboot,

@@ -223,15 +223,15 @@ class PSYResult:
                 f"{stat:<7}{getattr(self, stat):>9.4f}{cv['90']:>9.4f}{cv['95']:>9.4f}"
                 f"{cv['99']:>9.4f}{ptxt:>10}"
             )
-        lines += ["", f"Episodes (BSADF > {int(s.level * 100)}% cv, min duration "
-                  f"{self.min_duration} obs):"]
+        lines += [
+            "",
+            f"Episodes (BSADF > {int(s.level * 100)}% cv, min duration {self.min_duration} obs):",
+        ]
         if not self.episodes:
             lines.append("  none")
         for e in self.episodes:
             end = "ongoing" if e.ongoing else _label(e.end)
-            lines.append(
-                f"  {_label(e.start)} .. {end}  peak {_label(e.peak)}  ({e.duration} obs)"
-            )
+            lines.append(f"  {_label(e.start)} .. {end}  peak {_label(e.peak)}  ({e.duration} obs)")
         lines.append(f"PWY episodes (BADF): {len(self.pwy_episodes)}")
         return "\n".join(lines)
 
@@ -353,9 +353,7 @@ def adf(y: Sequence[float] | np.ndarray | pd.Series, lag: int = 0) -> ADFResult:
     return ADFResult(stat=float(badf[-1]), lag=lag, nobs=design.shape[0])
 
 
-def psy_test(
-    prices: pd.Series | Sequence[float] | np.ndarray, **options: Any
-) -> PSYResult:
+def psy_test(prices: pd.Series | Sequence[float] | np.ndarray, **options: Any) -> PSYResult:
     """Run PWY/PSY tests on ``prices`` with :class:`PSYSpec` options (keyword-only).
 
     Raises
@@ -430,7 +428,7 @@ def _run(spec: PSYSpec, prices: pd.Series | Sequence[float] | np.ndarray) -> PSY
         pvalues[k] = p if math.isfinite(p) else None
 
     level = _level_key(spec.level)
-    min_duration = int(round(spec.delta * math.log(n)))
+    min_duration = round(spec.delta * math.log(n))
     episodes = datestamp(series, bsadf, bsadf_cv[level], min_duration)
     pwy = datestamp(series, badf, badf_cv[level], min_duration)
     provenance = Provenance(
@@ -486,8 +484,9 @@ def datestamp(
     A run of consecutive exceedances starting at observation ``s`` and last exceeding at
     ``l`` gives an episode ``[s, l + 1)``: start ``s``, end ``l + 1`` (the first observation
     back below the critical value), duration ``l + 1 - s``, peak the argmax of the series in
-    ``[s, l]`` (exuber's ``Peak``, the argmax of ``stat``, is ``stat_peak``). Runs reaching the last observation are *ongoing* (``end = None``). Episodes
-    shorter than ``min_duration`` observations are dropped.
+    ``[s, l]`` (exuber's ``Peak``, the argmax of ``stat``, is ``stat_peak``). Runs reaching
+    the last observation are *ongoing* (``end = None``). Episodes shorter than
+    ``min_duration`` observations are dropped.
     """
     offset = len(series) - len(stat)
     above = (stat.to_numpy() > cv.to_numpy()) & np.isfinite(stat.to_numpy())

@@ -24,7 +24,8 @@ overlap = early.index.intersection(late.index)
 assert len(overlap) > 250
 assert np.allclose(early.loc[overlap], late.loc[overlap], rtol=0, atol=1e-6)
 spliced = pd.concat([early.loc[: late.index[0] - pd.Timedelta(days=1)], late])
-assert spliced.index.is_monotonic_increasing and spliced.index.is_unique
+assert spliced.index.is_monotonic_increasing
+assert spliced.index.is_unique
 frame = pd.DataFrame({"date": spliced.index.strftime("%Y-%m-%d"), "close": spliced.round(6)})
 frame.to_csv(OUT, index=False)
 print(f"wrote {OUT} ({len(frame)} rows, overlap {len(overlap)} days identical)")

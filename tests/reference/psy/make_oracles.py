@@ -1,4 +1,6 @@
-"""Build the oracle values for tests/detect/test_psy_*.py (run by hand; tests never need R/statsmodels).
+"""Build the oracle values for tests/detect/test_psy_*.py (run by hand).
+
+The tests never need R or statsmodels: they read the JSON files written here.
 
 1. ``exuber_radf.json``: R exuber 1.1.0's compiled core ``rls_gsadf`` (run through
    ``exuber_oracle.R`` with Rcpp) on exuber's ``sim_data`` (lag 0, 1, 2, default minw; and the
@@ -148,7 +150,8 @@ cat(n, attr(x, "minw"), attr(x, "iter"), x$adf_cv, x$sadf_cv, x$gsadf_cv,
         }
     Path(f"{out}.txt").unlink()
     seq = Path(f"{out}.seq")
-    _r(f'load("{src}/data/radf_crit.rda"); cat(radf_crit[[100]]$bsadf_cv[, 2], sep="\\n", file="{seq}")')
+    rda = f"{src}/data/radf_crit.rda"
+    _r(f'load("{rda}"); cat(radf_crit[[100]]$bsadf_cv[, 2], sep="\\n", file="{seq}")')
     table["100"]["bsadf_cv_conservative_95"] = [float(v) for v in seq.read_text().split()]
     seq.unlink()
     payload = {
