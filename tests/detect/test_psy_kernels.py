@@ -20,11 +20,12 @@ EXUBER = load_ref("exuber_radf.json")["cases"]
 SM = load_ref("statsmodels_windows.json")
 
 
+@pytest.mark.parametrize("kernel", ["fast", "stable"])
 @pytest.mark.parametrize("case", sorted(EXUBER))
-def test_recursive_statistics_equal_exuber(case: str) -> None:
+def test_recursive_statistics_equal_exuber(case: str, kernel: str) -> None:
     ref = EXUBER[case]
     y = np.asarray(ref["y"])
-    res = psy_test(y, lag=ref["lag"], minw=ref["minw"], nrep=10, cv="wild-hlst")
+    res = psy_test(y, lag=ref["lag"], minw=ref["minw"], nrep=10, cv="wild-hlst", kernel=kernel)
     assert res.minw == ref["minw"]
     np.testing.assert_allclose(res.badf.to_numpy(), ref["badf"], rtol=0, atol=1e-8)
     np.testing.assert_allclose(res.bsadf.to_numpy(), ref["bsadf"], rtol=0, atol=1e-8)
@@ -88,6 +89,16 @@ def test_every_window_equals_direct_ols(lag: int) -> None:
         ts = [_direct(y, lag, s, e) for s in range(0, e - minw + 2)]
         assert badf[e - minw + 1] == pytest.approx(ts[0], abs=1e-8)
         assert bsadf[e - minw + 1] == pytest.approx(max(ts), abs=1e-8)
+
+
+def test_degenerate_windows_do_not_crash() -> None:
+    y = np.r_[np.ones(30), np.cumsum(np.random.default_rng(1).standard_normal(30))]
+    b1, _s1 = k.recursive_adf_lag0_fast(y, 10)
+    assert np.all(np.isfinite(b1))
+    np.testing.assert_array_equal(b1, k.recursive_adf_lag0_fast(y, 10, use_jit=False)[0])
+    z, design = k.adf_design(y, 0)
+    b2, _ = k.recursive_adf(z, design, 10)
+    assert np.isnan(b2[0])  # the stable kernel reports an undefined t-ratio as NaN
 
 
 def test_fast_lag0_kernel_matches_general_kernel() -> None:

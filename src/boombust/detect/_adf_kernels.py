@@ -283,9 +283,7 @@ def recursive_adf_ic(
 
 
 @_jit
-def _lag0_fast_kernel(
-    y: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray, buf: FloatArray
-) -> None:
+def _lag0_fast_kernel(y: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray) -> None:
     n_rows = y.shape[0] - 1
     mean = 0.0
     for i in range(n_rows):
@@ -316,6 +314,8 @@ def _lag0_fast_kernel(
         exx = pxx[e + 1]
         exz = pxz[e + 1]
         ezz = pzz[e + 1]
+        best = -math.inf
+        first = 0.0
         for s in range(last + 1):
             nobs = float(e + 1 - s)
             sx = ex - px[s]
@@ -323,13 +323,12 @@ def _lag0_fast_kernel(
             a = nobs * (exx - pxx[s]) - sx * sx
             b = nobs * (exz - pxz[s]) - sx * sz
             c = nobs * (ezz - pzz[s]) - sz * sz
-            buf[s] = b * abs(b) * (nobs - 2.0) / (a * c - b * b)
-        best = buf[0]
-        for s in range(1, last + 1):
-            if buf[s] > best:
-                best = buf[s]
-        v0 = buf[0]
-        badf[last] = math.copysign(math.sqrt(abs(v0)), v0)
+            # AC - B² > 0 unless the window is degenerate (constant data): then t := 0
+            v = b * abs(b) * (nobs - 2.0) / max(a * c - b * b, 1e-300)
+            if s == 0:
+                first = v
+            best = max(best, v)
+        badf[last] = math.copysign(math.sqrt(abs(first)), first)
         bsadf[last] = math.copysign(math.sqrt(abs(best)), best)
 
 
@@ -341,9 +340,8 @@ def recursive_adf_lag0_fast(
     out = y.shape[0] - 1 - minw + 1
     badf = np.empty(out)
     bsadf = np.empty(out)
-    buf = np.empty(y.shape[0])
     kern = _lag0_fast_kernel if use_jit else _py(_lag0_fast_kernel)
-    kern(y, int(minw), badf, bsadf, buf)
+    kern(y, int(minw), badf, bsadf)
     return badf, bsadf
 
 
@@ -359,9 +357,8 @@ def _mc_lag0_kernel(
     out = n - 1 - minw + 1
     badf = np.empty(out)
     bsadf = np.empty(out)
-    buf = np.empty(n)
     for r in range(nrep):
-        _lag0_fast_kernel(paths[r], minw, badf, bsadf, buf)
+        _lag0_fast_kernel(paths[r], minw, badf, bsadf)
         _summarise(badf, bsadf, stats[r], bsadf_out[r], badf_out[r])
 
 
