@@ -22,9 +22,11 @@ Two algorithms:
   signed square ``B|B|(n-2)/(AC - B²)`` (monotone in ``t``) and takes one square
   root per window end.
 
-numba is optional: :func:`_jit` compiles with ``numba.njit(nogil=True)`` when numba
-imports and returns the plain Python function otherwise; both give the same
-numbers (the jitted functions keep the original as ``.py_func``).
+numba is optional: :func:`_jit` compiles with ``numba.njit(nogil=True,
+error_model="numpy")`` (no fastmath, so no reassociation) when numba imports and
+returns the plain Python function otherwise; both give the same numbers (the jitted
+functions keep the original as ``.py_func``). Divisions are guarded, so numpy's error
+model never differs from Python's.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _jit(f: F) -> F:
     """Compile ``f`` with numba (nogil, no fastmath) if available, else return it."""
     if _numba is None:  # pragma: no cover
         return f
-    compiled: F = _numba.njit(cache=False, nogil=True)(f)
+    compiled: F = _numba.njit(cache=False, nogil=True, error_model="numpy")(f)
     return compiled
 
 
@@ -283,65 +285,112 @@ def recursive_adf_ic(
 
 
 @_jit
-def _lag0_fast_kernel(y: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray) -> None:
+def _lag0_prefix(y: FloatArray, prefix: FloatArray) -> None:
+    """Prefix sums of x, z, x², xz, z² (x = y_{t-1} - mean, z = Δy_t) into ``prefix[5, N+1]``;
+    ``prefix[5]`` holds the window sizes 0..N as floats."""
     n_rows = y.shape[0] - 1
     mean = 0.0
     for i in range(n_rows):
         mean += y[i]
     mean /= n_rows
-    px = np.empty(n_rows + 1)
-    pz = np.empty(n_rows + 1)
-    pxx = np.empty(n_rows + 1)
-    pxz = np.empty(n_rows + 1)
-    pzz = np.empty(n_rows + 1)
-    px[0] = 0.0
-    pz[0] = 0.0
-    pxx[0] = 0.0
-    pxz[0] = 0.0
-    pzz[0] = 0.0
+    for j in range(5):
+        prefix[j, 0] = 0.0
+    prefix[5, 0] = 0.0
     for i in range(n_rows):
         x = y[i] - mean
         zi = y[i + 1] - y[i]
-        px[i + 1] = px[i] + x
-        pz[i + 1] = pz[i] + zi
-        pxx[i + 1] = pxx[i] + x * x
-        pxz[i + 1] = pxz[i] + x * zi
-        pzz[i + 1] = pzz[i] + zi * zi
-    for e in range(minw - 1, n_rows):
+        prefix[0, i + 1] = prefix[0, i] + x
+        prefix[1, i + 1] = prefix[1, i] + zi
+        prefix[2, i + 1] = prefix[2, i] + x * x
+        prefix[3, i + 1] = prefix[3, i] + x * zi
+        prefix[4, i + 1] = prefix[4, i] + zi * zi
+        prefix[5, i + 1] = float(i + 1)
+
+
+@_jit
+def _lag0_rows(
+    prefix: FloatArray,
+    minw: int,
+    e_first: int,
+    e_step: int,
+    badf: FloatArray,
+    bsadf: FloatArray,
+    buf: FloatArray,
+) -> None:
+    """BADF/BSADF for window ends ``e_first, e_first + e_step, …`` (rows of ``prefix``)."""
+    px = prefix[0]
+    pz = prefix[1]
+    pxx = prefix[2]
+    pxz = prefix[3]
+    pzz = prefix[4]
+    nob = prefix[5]
+    n_rows = px.shape[0] - 1
+    for e in range(e_first, n_rows, e_step):
         last = e - minw + 1
         ex = px[e + 1]
         ez = pz[e + 1]
         exx = pxx[e + 1]
         exz = pxz[e + 1]
         ezz = pzz[e + 1]
-        best = -math.inf
-        first = 0.0
+        # one pass with no branches (vectorised by LLVM), then a max-reduction
         for s in range(last + 1):
-            nobs = float(e + 1 - s)
+            nobs = nob[e + 1 - s]
             sx = ex - px[s]
             sz = ez - pz[s]
             a = nobs * (exx - pxx[s]) - sx * sx
             b = nobs * (exz - pxz[s]) - sx * sz
             c = nobs * (ezz - pzz[s]) - sz * sz
             # AC - B² > 0 unless the window is degenerate (constant data): then t := 0
-            v = b * abs(b) * (nobs - 2.0) / max(a * c - b * b, 1e-300)
-            if s == 0:
-                first = v
-            best = max(best, v)
+            d = a * c - b * b
+            d = d if d > 1e-300 else 1e-300
+            buf[s] = b * abs(b) * (nobs - 2.0) / d
+        best = buf[0]
+        for s in range(1, last + 1):
+            v = buf[s]
+            best = v if v > best else best
+        first = buf[0]
         badf[last] = math.copysign(math.sqrt(abs(first)), first)
         bsadf[last] = math.copysign(math.sqrt(abs(best)), best)
 
 
+@_jit
+def _lag0_fast_kernel(y: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray) -> None:
+    n = y.shape[0]
+    prefix = np.empty((6, n))
+    buf = np.empty(n)
+    _lag0_prefix(y, prefix)
+    _lag0_rows(prefix, minw, minw - 1, 1, badf, bsadf, buf)
+
+
 def recursive_adf_lag0_fast(
-    y: FloatArray, minw: int, *, use_jit: bool = True
+    y: FloatArray, minw: int, *, use_jit: bool = True, workers: int = 1
 ) -> tuple[FloatArray, FloatArray]:
-    """Lag-0 BADF and BSADF sequences of price series ``y`` by prefix sums (fast path)."""
+    """Lag-0 BADF and BSADF sequences of price series ``y`` by prefix sums (fast path).
+
+    ``workers > 1`` splits the window ends over threads (numba releases the GIL); the
+    numbers do not depend on ``workers``.
+    """
     y = np.ascontiguousarray(y, dtype=np.float64)
-    out = y.shape[0] - 1 - minw + 1
+    n = y.shape[0]
+    out = n - 1 - minw + 1
     badf = np.empty(out)
     bsadf = np.empty(out)
-    kern = _lag0_fast_kernel if use_jit else _py(_lag0_fast_kernel)
-    kern(y, int(minw), badf, bsadf)
+    if not use_jit or not HAVE_NUMBA or workers <= 1 or out < 256:
+        kern = _lag0_fast_kernel if use_jit else _py(_lag0_fast_kernel)
+        kern(y, int(minw), badf, bsadf)
+        return badf, bsadf
+    from concurrent.futures import ThreadPoolExecutor
+
+    prefix = np.empty((6, n))
+    _lag0_prefix(y, prefix)
+    bufs = [np.empty(n) for _ in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_lag0_rows, prefix, int(minw), minw - 1 + w, workers, badf, bsadf, bufs[w])
+            for w in range(workers)
+        ]
+        for f in futures:
+            f.result()
     return badf, bsadf
 
 
