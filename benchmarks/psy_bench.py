@@ -101,9 +101,8 @@ def main() -> None:
         peer = _peer([str(path), "radf", str(reps)])
         if peer:
             p0, p1 = peer["lag0"]["seconds"], peer["lag1"]["seconds"]
-            print(
-                f"  pyexuber radf lag 0          {p0 * 1e3:8.2f} ms   GSADF {peer['lag0']['gsadf']:.10f}"
-            )
+            g0 = peer["lag0"]["gsadf"]
+            print(f"  pyexuber radf lag 0          {p0 * 1e3:8.2f} ms   GSADF {g0:.10f}")
             print(f"  pyexuber radf lag 1          {p1 * 1e3:8.2f} ms")
             print(f"  ratio lag 0 (pyexuber / boombust fast): {p0 / fast:6.1f}x")
             print(f"  ratio lag 0 (pyexuber / boombust fast, 2 threads): {p0 / fast2:6.1f}x")
