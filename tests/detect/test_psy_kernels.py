@@ -99,6 +99,10 @@ def test_degenerate_windows_do_not_crash() -> None:
     z, design = k.adf_design(y, 0)
     b2, _ = k.recursive_adf(z, design, 10)
     assert np.isnan(b2[0])  # the stable kernel reports an undefined t-ratio as NaN
+    z, design = k.adf_design(y, 1)
+    b3, s3 = k.recursive_adf_fast(z, design, 10)
+    assert np.isnan(b3[0])  # singular normal equations (Δy lag column all zero)
+    assert np.all(np.isfinite(s3[-20:]))
 
 
 def test_fast_lag0_kernel_matches_general_kernel() -> None:
@@ -112,6 +116,17 @@ def test_fast_lag0_kernel_matches_general_kernel() -> None:
         b2, s2 = k.recursive_adf_lag0_fast(y, 40)
         np.testing.assert_allclose(b2, b1, rtol=0, atol=1e-9)
         np.testing.assert_allclose(s2, s1, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("lag", [0, 1, 3])
+def test_fast_any_lag_kernel_matches_stable_kernel(lag: int) -> None:
+    rng = np.random.default_rng(12)
+    y = 100 + np.cumsum(rng.standard_normal(400))
+    z, design = k.adf_design(y, lag)
+    b1, s1 = k.recursive_adf(z, design, 30)
+    b2, s2 = k.recursive_adf_fast(z, design, 30)
+    np.testing.assert_allclose(b2, b1, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(s2, s1, rtol=0, atol=1e-9)
 
 
 @pytest.mark.skipif(not k.HAVE_NUMBA, reason="numba not installed")
@@ -128,6 +143,10 @@ def test_numba_and_python_paths_give_identical_numbers() -> None:
         k.recursive_adf_lag0_fast(y, 15)[1], k.recursive_adf_lag0_fast(y, 15, use_jit=False)[1]
     )
     z, design = k.adf_design(y, 2)
+    np.testing.assert_array_equal(
+        k.recursive_adf_fast(z, design, 15)[1],
+        k.recursive_adf_fast(z, design, 15, use_jit=False)[1],
+    )
     a = k.recursive_adf_ic(z, design, 15, "bic")
     b = k.recursive_adf_ic(z, design, 15, "bic", use_jit=False)
     for u, v in zip(a, b, strict=True):

@@ -16,7 +16,11 @@ Two algorithms:
   shifted by the regressors' values at row ``e``, then solved by a small Cholesky
   factorisation. ``t = w_p / σ̂`` with ``w = L⁻¹X'z`` and ``x`` ordered last.
   ``O(N² p²)`` and numerically careful (no differences of large prefix sums).
-* :func:`recursive_adf_lag0_fast` (lag 0, for Monte Carlo): prefix sums of the five
+* :func:`recursive_adf_fast` (any lag): prefix sums of every cross-product of
+  ``[X z]``; for each end all windows' normal equations at once and an LDLᵀ
+  factorisation vectorised over the start (no square roots), returning the signed
+  squared t-ratio; one square root per end. Used for Monte Carlo with lag > 0.
+* :func:`recursive_adf_lag0_fast` (lag 0): prefix sums of the five
   cross-products, vectorisable over ``s``; ``t = B√(n-2)/√(AC - B²)`` with
   ``A = nΣx² - (Σx)²``, ``B = nΣxz - ΣxΣz``, ``C = nΣz² - (Σz)²``. It maximises the
   signed square ``B|B|(n-2)/(AC - B²)`` (monotone in ``t``) and takes one square
@@ -42,6 +46,7 @@ __all__ = [
     "HAVE_NUMBA",
     "adf_design",
     "recursive_adf",
+    "recursive_adf_fast",
     "recursive_adf_ic",
     "recursive_adf_lag0_fast",
 ]
@@ -395,6 +400,153 @@ def recursive_adf_lag0_fast(
 
 
 @_jit
+def _general_prefix(z: FloatArray, design: FloatArray, prefix: FloatArray) -> None:
+    """Prefix sums of the cross-products of ``[X z]`` (``X`` = design with its last column
+    centred by its mean) into ``prefix[q, N+1]``, ``q = p(p+1)/2 + p + 1``; order: upper
+    triangle of X'X row by row, then X'z, then z'z."""
+    n_rows, p = design.shape
+    mean = 0.0
+    for i in range(n_rows):
+        mean += design[i, p - 1]
+    mean /= n_rows
+    q = prefix.shape[0]
+    row = np.empty(p)
+    for k in range(q):
+        prefix[k, 0] = 0.0
+    for r in range(n_rows):
+        for j in range(p):
+            row[j] = design[r, j]
+        row[p - 1] -= mean
+        zr = z[r]
+        k = 0
+        for i in range(p):
+            for j in range(i, p):
+                prefix[k, r + 1] = prefix[k, r] + row[i] * row[j]
+                k += 1
+        for i in range(p):
+            prefix[k, r + 1] = prefix[k, r] + row[i] * zr
+            k += 1
+        prefix[k, r + 1] = prefix[k, r] + zr * zr
+
+
+@_jit
+def _general_rows(
+    prefix: FloatArray,
+    p: int,
+    minw: int,
+    badf: FloatArray,
+    bsadf: FloatArray,
+    a: FloatArray,
+    v: FloatArray,
+    zz: FloatArray,
+    inv: FloatArray,
+    ok: FloatArray,
+) -> None:
+    """For every end ``e``: all windows' normal equations from prefix sums, an LDLᵀ
+    factorisation vectorised over the start ``s`` (no square roots), and the signed
+    squared t-ratio ``y_p|y_p|/D_p · (n-p)/SSR`` of the last regressor."""
+    n_rows = prefix.shape[1] - 1
+    for e in range(minw - 1, n_rows):
+        last = e - minw + 1
+        m = last + 1
+        k = 0
+        for i in range(p):
+            for j in range(i, p):
+                pe = prefix[k, e + 1]
+                for s in range(m):
+                    a[i, j, s] = pe - prefix[k, s]
+                if j != i:
+                    for s in range(m):
+                        a[j, i, s] = a[i, j, s]
+                k += 1
+        for i in range(p):
+            pe = prefix[k, e + 1]
+            for s in range(m):
+                v[i, s] = pe - prefix[k, s]
+            k += 1
+        pe = prefix[k, e + 1]
+        for s in range(m):
+            zz[s] = pe - prefix[k, s]
+            ok[s] = 1.0
+        # LDL^T in place: D on the diagonal, L below it (column j finished after step j)
+        for j in range(p):
+            dj = _diag_index(j, p)
+            for s in range(m):
+                d = a[j, j, s]
+                # a pivot lost to cancellation (relative to the column's raw scale) = singular
+                raw = prefix[dj, e + 1] - prefix[dj, s]
+                good = d > 1e-12 * abs(raw) and d > 0.0
+                ok[s] = ok[s] if good else 0.0
+                inv[j, s] = 1.0 / d if good else 0.0
+            for i in range(j + 1, p):
+                for kk in range(j + 1, i + 1):
+                    for s in range(m):
+                        a[i, kk, s] -= a[i, j, s] * inv[j, s] * a[kk, j, s]
+            for i in range(j + 1, p):
+                for s in range(m):
+                    a[i, j, s] *= inv[j, s]
+        # forward substitution L y = v (unit L), in place in v
+        for j in range(1, p):
+            for kk in range(j):
+                for s in range(m):
+                    v[j, s] -= a[j, kk, s] * v[kk, s]
+        best = -math.inf
+        for s in range(m):
+            ssr = zz[s]
+            for j in range(p):
+                ssr -= v[j, s] * v[j, s] * inv[j, s]
+            yp = v[p - 1, s]
+            nobs = float(e + 1 - s)
+            good = ok[s] > 0.0 and ssr > 0.0
+            val = yp * abs(yp) * inv[p - 1, s] * (nobs - p) / (ssr if good else 1.0)
+            val = val if good else -math.inf
+            zz[s] = val
+            best = val if val > best else best
+        first = zz[0]
+        badf[last] = math.copysign(math.sqrt(abs(first)), first) if first > -math.inf else math.nan
+        bsadf[last] = math.copysign(math.sqrt(abs(best)), best) if best > -math.inf else math.nan
+
+
+@_jit
+def _diag_index(j: int, p: int) -> int:
+    """Row of ``prefix`` holding the diagonal entry ``(j, j)`` of X'X (upper, row by row)."""
+    return j * p - (j * (j - 1)) // 2
+
+
+@_jit
+def _general_fast_kernel(
+    z: FloatArray, design: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray
+) -> None:
+    n_rows, p = design.shape
+    q = p * (p + 1) // 2 + p + 1
+    prefix = np.empty((q, n_rows + 1))
+    _general_prefix(z, design, prefix)
+    a = np.empty((p, p, n_rows))
+    v = np.empty((p, n_rows))
+    zz = np.empty(n_rows)
+    inv = np.empty((p, n_rows))
+    ok = np.empty(n_rows)
+    _general_rows(prefix, p, minw, badf, bsadf, a, v, zz, inv, ok)
+
+
+def recursive_adf_fast(
+    z: FloatArray, design: FloatArray, minw: int, *, use_jit: bool = True
+) -> tuple[FloatArray, FloatArray]:
+    """Any-lag BADF and BSADF by prefix sums and a vectorised LDLᵀ (fast path).
+
+    Same output as :func:`recursive_adf`; undefined windows (singular normal equations)
+    are skipped in the maximum and reported as NaN in BADF.
+    """
+    n_rows = design.shape[0]
+    out = n_rows - minw + 1
+    badf = np.empty(out)
+    bsadf = np.empty(out)
+    kern = _general_fast_kernel if use_jit else _py(_general_fast_kernel)
+    kern(np.ascontiguousarray(z), np.ascontiguousarray(design), int(minw), badf, bsadf)
+    return badf, bsadf
+
+
+@_jit
 def _mc_lag0_kernel(
     paths: FloatArray,
     minw: int,
@@ -436,9 +588,7 @@ def _mc_general_kernel(
             for j in range(1, lag + 1):
                 design[i, j] = y[t - j] - y[t - j - 1]
             design[i, lag + 1] = y[t - 1]
-        badf[:] = math.nan
-        bsadf[:] = math.nan
-        _recursive_adf_kernel(z, design, minw, badf, bsadf)
+        _general_fast_kernel(z, design, minw, badf, bsadf)
         _summarise(badf, bsadf, stats[r], bsadf_out[r], badf_out[r])
 
 

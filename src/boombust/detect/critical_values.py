@@ -255,7 +255,7 @@ def _run_chunks(
 
 def _quantile_rows(seq: NDArray[np.float32]) -> FloatArray:
     """Pointwise 90/95/99% quantiles over replications: shape (window ends, 3)."""
-    return np.asarray(np.nanquantile(seq.astype(np.float64), LEVELS, axis=0).T, dtype=np.float64)
+    return np.asarray(np.nanquantile(seq, LEVELS, axis=0).T, dtype=np.float64)
 
 
 def _mc_chunk(

@@ -42,6 +42,7 @@ from boombust._provenance import Provenance, stable_hash
 from boombust.detect._adf_kernels import (
     adf_design,
     recursive_adf,
+    recursive_adf_fast,
     recursive_adf_ic,
     recursive_adf_lag0_fast,
 )
@@ -100,9 +101,10 @@ class PSYSpec(BaseModel):
     tau_b
         Phillips–Shi family-wise window (BSADF values); ``None`` = the whole sample.
     kernel
-        ``"fast"``: with a fixed lag 0 use prefix sums (agrees with ``"stable"`` to ~1e-12 on
-        price-like series, ~1e-9 on very smooth I(2)-like ones); ``"stable"``: backward-
-        accumulated normal equations with a Cholesky solve for every window (any lag).
+        ``"fast"``: prefix sums (lag 0: closed form; lag > 0: vectorised LDLᵀ), agreeing
+        with ``"stable"`` to ~1e-12 on price-like series and ~1e-9 on very smooth
+        I(2)-like ones; ``"stable"``: backward-accumulated normal equations on locally
+        shifted data with a Cholesky solve for every window. AIC/BIC always use ``"stable"``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -405,6 +407,8 @@ def _run(spec: PSYSpec, prices: pd.Series | Sequence[float] | np.ndarray) -> PSY
     selected: pd.Series | None = None
     if spec.ic == "fixed" and dlag == 0 and spec.kernel == "fast":
         badf_arr, bsadf_arr = recursive_adf_lag0_fast(y, minw)
+    elif spec.ic == "fixed" and spec.kernel == "fast":
+        badf_arr, bsadf_arr = recursive_adf_fast(z, design, minw)
     elif spec.ic == "fixed":
         badf_arr, bsadf_arr = recursive_adf(z, design, minw)
     else:
