@@ -141,6 +141,12 @@ def test_missing_column_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "file not found" in err
 
 
+def test_bad_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["detect", "psy", "nasdaq", "--cv", "bootstrap"], capsys)
+    assert code == 2
+    assert "--cv" in err
+
+
 def test_result_object_outputs() -> None:
     y = load_price_csv("shiller-sp500", "SP500", date_column="Date", log=True).loc["1990":"2010"]
     res = psy_test(y, nrep=60)

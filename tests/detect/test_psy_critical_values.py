@@ -50,6 +50,15 @@ def test_serial_and_parallel_runs_are_identical() -> None:
     assert not np.array_equal(a.gsadf, c.gsadf)
 
 
+def test_process_pool_path_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without numba, chunks run on spawned processes; the numbers must not change
+    a = mc_critical_values(60, nrep=100, workers=1, use_cache=False)
+    monkeypatch.setattr(cvm, "HAVE_NUMBA", False)
+    b = mc_critical_values(60, nrep=100, workers=2, use_cache=False)
+    np.testing.assert_array_equal(a.gsadf, b.gsadf)
+    np.testing.assert_array_equal(a.bsadf_cv, b.bsadf_cv)
+
+
 def test_pointwise_and_conservative_conventions_differ_as_documented() -> None:
     dist = mc_critical_values(200, nrep=300, use_cache=False)
     # cummax(BADF) quantiles are non-decreasing in t; pointwise BSADF quantiles are lower late on

@@ -32,6 +32,12 @@ def _price_source(
     return prices, column, date_column
 
 
+def _choose(name: str, value: object, allowed: tuple[object, ...]) -> None:
+    if value not in allowed:
+        choices = ", ".join(map(str, allowed))
+        raise typer.BadParameter(f"{value!r} is not one of {choices}", param_hint=name)
+
+
 # ----------------------------------------------------------------------------- psy
 @app.command("psy")
 def psy(
@@ -64,6 +70,11 @@ def psy(
     from boombust.detect.critical_values import DEFAULT_SEED
     from boombust.detect.psy import psy_test
 
+    _choose("--cv", cv, ("mc", "wild-ps", "wild-hlst"))
+    _choose("--null", null, ("rw", "drift"))
+    _choose("--bsadf-cv", bsadf_cv, ("pointwise", "conservative"))
+    _choose("--ic", ic, ("fixed", "aic", "bic"))
+    _choose("--level", level, (0.9, 0.95, 0.99))
     source, col, date_col = _price_source(prices, column, date_column)
     series = load_price_csv(source, col, date_column=date_col, log=log)
     result = psy_test(

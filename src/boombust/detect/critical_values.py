@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -220,9 +221,10 @@ def _cached(
 
 
 def _executor(workers: int) -> Executor:
+    """Threads when the numba kernels release the GIL, else spawned processes."""
     if HAVE_NUMBA:
         return ThreadPoolExecutor(max_workers=workers)
-    return ProcessPoolExecutor(max_workers=workers)  # pragma: no cover
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _chunks(nrep: int) -> list[int]:
