@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from boombust.detect import psy_test
 from boombust.detect._series import load_price_csv
@@ -73,3 +75,31 @@ def test_psy2015_sp500_price_dividend_application() -> None:
     # exuber's conservative convention dates far fewer episodes (methods.md A.3)
     cons = psy_test(ratio, minw=36, lag=0, bsadf_cv="conservative")
     assert len(cons.episodes) < len(res.episodes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    above=st.lists(st.booleans(), min_size=1, max_size=60),
+    min_duration=st.integers(min_value=0, max_value=5),
+    offset=st.integers(min_value=0, max_value=10),
+)
+def test_datestamp_invariants(above: list[bool], min_duration: int, offset: int) -> None:
+    n = len(above) + offset
+    series = pd.Series(np.random.default_rng(0).standard_normal(n).cumsum())
+    stat = pd.Series(np.where(above, 1.0, -1.0), index=series.index[offset:])
+    cv = pd.Series(0.0, index=stat.index)
+    eps = datestamp(series, stat, cv, min_duration)
+    covered = np.zeros(n, dtype=bool)
+    prev_end = -1
+    for e in eps:
+        stop = e.end_pos if e.end_pos is not None else n
+        assert e.start_pos > prev_end  # disjoint, in order, separated by a non-exceedance
+        assert e.duration == stop - e.start_pos >= max(min_duration, 1)
+        assert e.start_pos <= e.peak_pos < stop
+        assert e.ongoing == (e.end_pos is None)
+        covered[e.start_pos : stop] = True
+        prev_end = stop
+    flags = np.r_[np.zeros(offset, dtype=bool), above]
+    assert np.all(flags[covered])  # every dated observation exceeds its critical value
+    if min_duration <= 1:
+        assert np.array_equal(covered, flags)  # and, without a minimum, every exceedance is dated
