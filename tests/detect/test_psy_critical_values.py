@@ -164,3 +164,27 @@ def test_bad_simulation_settings_raise_input_error() -> None:
         mc_critical_values(20, minw=19, lag=2)
     with pytest.raises(InputError, match="nrep"):
         mc_critical_values(100, nrep=3)
+
+
+PYEXUBER = load_ref("pyexuber_bootstrap.json")["cases"]
+SIM = load_ref("exuber_radf.json")["cases"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["psy1", "div"])
+def test_wild_bootstraps_agree_with_exuber_within_simulation_error(name: str) -> None:
+    # pyexuber 0.1.0 radf_wb_cv(dist_rad=True) and radf_wb_ps_cv() (full sample), nboot 2000
+    # (tests/reference/psy/make_pyexuber_oracles.py).
+    ref = PYEXUBER[name]
+    y = np.asarray(SIM[f"sim_{name}_lag0"]["y"])
+    nboot = 500 if REDUCED else 2000
+    hlst = wild_bootstrap_hlst(y, nboot=nboot, seed=11, use_cache=False)
+    ps = wild_bootstrap_ps(y, nboot=nboot, seed=11, use_cache=False)
+    checks = [(hlst, s, ref["hlst"][s]) for s in ("adf", "sadf", "gsadf")]
+    checks.append((ps, "gsadf", ref["ps_full"]["gsadf"]))
+    for dist, stat, expected in checks:
+        draws = getattr(dist, stat)
+        ours = dist.quantiles(stat)
+        for j, p in enumerate(cvm.LEVELS[:2]):  # 99% quantiles of 2000 draws are too noisy
+            se = _quantile_se(draws, p) * np.sqrt(1 + draws.size / 2000)
+            assert abs(ours[j] - expected[j]) < 4.5 * se, (stat, p, ours[j], expected[j], se)
