@@ -8,9 +8,9 @@ Run in a venv with pyexuber (GPL-3; only run here, nothing copied)::
 Writes ``pyexuber_bootstrap.json``: for exuber's ``sim_data`` series psy1 and div (lag 0, minw 19):
 ``radf_wb_cv(y, nboot=2000, dist_rad=True, seed=123)`` (Harvey et al. 2016, Rademacher weights) and
 ``radf_wb_ps_cv(y, nboot=2000, tb=19 + 24, seed=123)`` (Phillips & Shi 2020, tau_b = 24) and
-the same on the full sample (``tb=None``). Note: with ``tb < n`` exuber draws residual indices only from
-``1..tb-1-adflag`` (the start of the sample), so its tau_b = 24 values are not comparable with ours,
-which resample all residuals; the full-sample ones are.
+the same on the full sample (``tb=None``). Note: with ``tb < n`` exuber draws residual indices
+only from ``1..tb-1-adflag`` (the start of the sample), so its tau_b = 24 values are not
+comparable with ours, which resample all residuals; the full-sample ones are.
 """
 
 from __future__ import annotations
