@@ -257,7 +257,8 @@ def _run_chunks(
 
 def _quantile_rows(seq: NDArray[np.float32]) -> FloatArray:
     """Pointwise 90/95/99% quantiles over replications: shape (window ends, 3)."""
-    return np.asarray(np.nanquantile(seq, LEVELS, axis=0).T, dtype=np.float64)
+    quantile = np.nanquantile if np.isnan(seq).any() else np.quantile
+    return np.asarray(quantile(seq.astype(np.float64), LEVELS, axis=0).T, dtype=np.float64)
 
 
 def _mc_chunk(
