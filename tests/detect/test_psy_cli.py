@@ -82,13 +82,16 @@ def test_cli_matches_exuber_on_a_csv_file(
     np.testing.assert_allclose(data["bsadf"], ref["bsadf"], atol=1e-8)
 
 
-def test_cli_text_summary_on_bundled_nasdaq(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(
-        ["detect", "psy", "nasdaq", "--log", "--nrep", "20", "--minw", "2000"], capsys
-    )
+def test_cli_text_summary_on_bundled_nasdaq(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "psy.png"
+    argv = ["detect", "psy", "nasdaq", "--log", "--nrep", "20", "--minw", "2000"]
+    code, out, _ = _run([*argv, "--plot", str(chart)], capsys)
     assert code == 0
     assert "gsadf" in out
     assert "Episodes" in out
+    assert chart.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,9 @@ def psy(
     delta: float = typer.Option(1.0, "--delta", min=0.0, help="Min duration delta·log(T)."),
     nrep: int = typer.Option(2000, "--nrep", min=10, help="Replications."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Simulation seed."),
+    plot: str | None = typer.Option(
+        None, "--plot", help="Save the chart (series with episodes over BSADF) to this file."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """PWY SADF and PSY GSADF/BSADF tests with date-stamped episodes."""
@@ -92,6 +95,16 @@ def psy(
         nrep=nrep,
         seed=DEFAULT_SEED if seed is None else seed,
     )
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        result.plot()
+        fig = plt.gcf()
+        fig.savefig(plot, dpi=120, bbox_inches="tight")
+        plt.close(fig)
     if as_json:
         echo_json(result.cli_dict())
     else:
