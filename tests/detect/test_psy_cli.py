@@ -184,3 +184,20 @@ def test_information_criterion_and_spec_validation() -> None:
         psy_test(y, cv="nonsense")
     with pytest.raises(InputError, match="options"):
         psy_test(y, levle=0.9)
+
+
+def test_load_price_csv_api(tmp_path: Path) -> None:
+    path = _csv(tmp_path, [1.0, np.e, np.e**2, np.e**3], DAYS[:4])
+    s = load_price_csv(path, "close", date_column="date", log=True)
+    np.testing.assert_allclose(s.to_numpy(), [0.0, 1.0, 2.0, 3.0])
+    assert isinstance(s.index, pd.DatetimeIndex)
+    assert s.index[0] == pd.Timestamp("2000-01-01")
+    nasdaq = load_price_csv("nasdaq", "close", date_column="date")
+    assert nasdaq.index[0] == pd.Timestamp("1994-01-03")
+    assert nasdaq.index[-1] == pd.Timestamp("2018-12-31")
+    assert nasdaq.loc["2000-03-10"] == pytest.approx(5048.62, abs=0.01)  # NASDAQ dot-com close
+    bad = _csv(
+        tmp_path, [1.0, 2.0, 3.0, 4.0], ["2000-01-01", "soon", "2000-01-03", "2000-01-04"], "d.csv"
+    )
+    with pytest.raises(InputError, match=r"d\.csv:3: date: cannot parse date 'soon'"):
+        load_price_csv(bad, "close", date_column="date")

@@ -109,6 +109,26 @@ def test_pvalues_are_right_tail_and_bounded() -> None:
     assert np.all(np.diff(p) <= 0)
 
 
+def test_null_paths_are_random_walks_with_the_stated_drift() -> None:
+    # PSY's null (psymonitor cvPSYmc: z = e + 1/obs, cumsum) is exuber's walk plus t/n
+    child = np.random.SeedSequence(9).spawn(1)[0]
+    rw = cvm._mc_paths(5, child, 200, "rw")
+    drift = cvm._mc_paths(5, child, 200, "drift")
+    np.testing.assert_allclose(drift - rw, np.broadcast_to(np.arange(1, 201) / 200, (5, 200)))
+    eps = np.random.default_rng(child).standard_normal((5, 200))
+    np.testing.assert_allclose(np.diff(rw, axis=1), eps[:, 1:], atol=1e-12)
+    np.testing.assert_array_equal(rw[:, 0], eps[:, 0])
+
+
+@pytest.mark.slow
+def test_monte_carlo_runs_at_t_10000() -> None:
+    dist = mc_critical_values(10_000, nrep=10 if REDUCED else 40, use_cache=False)
+    assert dist.minw == 280  # floor(10000 * (0.01 + 1.8 / 100))
+    assert dist.bsadf_cv.shape == (10_000 - 1 - 280 + 1, 3)
+    assert np.all(np.isfinite(dist.bsadf_cv))
+    assert np.all(np.diff(dist.bsadf_cv, axis=1) >= 0)  # 90% <= 95% <= 99%
+
+
 def test_drift_null_changes_the_adf_distribution_little() -> None:
     a = mc_critical_values(300, nrep=400, use_cache=False)
     b = mc_critical_values(300, nrep=400, null="drift", use_cache=False)

@@ -261,15 +261,19 @@ def _quantile_rows(seq: NDArray[np.float32]) -> FloatArray:
     return np.asarray(quantile(seq.astype(np.float64), LEVELS, axis=0).T, dtype=np.float64)
 
 
-def _mc_chunk(
-    size: int, child: np.random.SeedSequence, n: int, minw: int, lag: int, null: str
-) -> tuple[FloatArray, NDArray[np.float32], NDArray[np.float32]]:
+def _mc_paths(size: int, child: np.random.SeedSequence, n: int, null: str) -> FloatArray:
+    """Null paths ``y_t = d + y_{t-1} + ε_t``, ``y_1 = d + ε_1``; ``d = 0`` (rw) or ``1/n``."""
     rng = np.random.default_rng(child)
     eps = rng.standard_normal((size, n))
     if null == "drift":
         eps += 1.0 / n
-    paths = np.cumsum(eps, axis=1)
-    return simulate_statistics(paths, minw, lag)
+    return np.cumsum(eps, axis=1)
+
+
+def _mc_chunk(
+    size: int, child: np.random.SeedSequence, n: int, minw: int, lag: int, null: str
+) -> tuple[FloatArray, NDArray[np.float32], NDArray[np.float32]]:
+    return simulate_statistics(_mc_paths(size, child, n, null), minw, lag)
 
 
 def _check_sizes(n: int, minw: int, lag: int, nrep: int) -> None:
