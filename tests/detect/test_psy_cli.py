@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from boombust.cli.main import main
-from boombust.detect import psy_test
+from boombust.detect import PSYWarning, psy_test
 from boombust.detect._series import load_price_csv
 from boombust.errors import InputError
 
@@ -176,7 +176,8 @@ def test_result_object_outputs() -> None:
 def test_information_criterion_and_spec_validation() -> None:
     rng = np.random.default_rng(9)
     y = np.cumsum(rng.standard_normal(120))
-    res = psy_test(y, ic="bic", max_lag=3, nrep=30)
+    with pytest.warns(PSYWarning, match="fixed lag 0"):
+        res = psy_test(y, ic="bic", max_lag=3, nrep=30)
     assert res.selected_lags is not None
     assert res.selected_lags.between(0, 3).all()
     assert len(res.bsadf) == 120 - 1 - 3 - res.minw + 1

@@ -30,6 +30,7 @@ right-tailed unit root testing with R. *J. Statistical Software* 103(10).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -483,6 +484,13 @@ def _null_distribution(spec: PSYSpec, y: np.ndarray, minw: int, dlag: int) -> Nu
     # With an information criterion the lag-0 distribution on the same number of rows is
     # used (see docs/methods/psy.md, "Known deviations").
     lag = spec.lag if spec.ic == "fixed" else 0
+    if spec.ic != "fixed":
+        warnings.warn(
+            f"critical values for {spec.ic.upper()} lag selection are those of a fixed lag 0; "
+            "PSY (2015) recommend a small fixed lag (pass lag=k, ic='fixed') for size control",
+            PSYWarning,
+            stacklevel=4,
+        )
     n_eff = y.size if spec.ic == "fixed" else y.size - dlag
     if spec.cv == "mc":
         return mc_critical_values(n_eff, lag=lag, nrep=spec.nrep, null=spec.null, **common)
