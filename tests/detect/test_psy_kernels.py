@@ -195,3 +195,37 @@ def test_statistics_invariant_to_affine_rescaling(scale: float, shift: float, se
     b2, s2 = k.recursive_adf(z2, d2, 10)
     np.testing.assert_allclose(b2, b1, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(s2, s1, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.skipif(not k.HAVE_NUMBA, reason="numba not installed")
+def test_pure_python_run_without_jit_gives_identical_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # NUMBA_DISABLE_JIT=1 turns every njit (nested calls included) into plain Python.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, numpy as np\n"
+        "from boombust.detect import _adf_kernels as k\n"
+        "y = np.cumsum(np.random.default_rng(5).standard_normal(45))\n"
+        "out = {'fast0': k.recursive_adf_lag0_fast(y, 12)[1].tolist()}\n"
+        "z, d = k.adf_design(y, 2)\n"
+        "out['fast2'] = k.recursive_adf_fast(z, d, 12)[1].tolist()\n"
+        "out['stable2'] = k.recursive_adf(z, d, 12)[1].tolist()\n"
+        "out['mc'] = k.simulate_statistics(np.cumsum(np.ones((2, 45)), axis=1) + "
+        "np.sin(np.arange(90)).reshape(2, 45), 12, 1)[0].tolist()\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    pure = json.loads(proc.stdout)
+    y = np.cumsum(np.random.default_rng(5).standard_normal(45))
+    z, d = k.adf_design(y, 2)
+    paths = np.cumsum(np.ones((2, 45)), axis=1) + np.sin(np.arange(90)).reshape(2, 45)
+    np.testing.assert_array_equal(pure["fast0"], k.recursive_adf_lag0_fast(y, 12)[1])
+    np.testing.assert_array_equal(pure["fast2"], k.recursive_adf_fast(z, d, 12)[1])
+    np.testing.assert_array_equal(pure["stable2"], k.recursive_adf(z, d, 12)[1])
+    np.testing.assert_array_equal(pure["mc"], k.simulate_statistics(paths, 12, 1)[0])
