@@ -255,10 +255,30 @@ def _run_chunks(
     return stats, bsadf, badf
 
 
-def _quantile_rows(seq: NDArray[np.float32]) -> FloatArray:
-    """Pointwise 90/95/99% quantiles over replications: shape (window ends, 3)."""
-    quantile = np.nanquantile if np.isnan(seq).any() else np.quantile
-    return np.asarray(quantile(seq.astype(np.float64), LEVELS, axis=0).T, dtype=np.float64)
+def _quantile_rows(seq: NDArray[np.float32], block: int = 512) -> FloatArray:
+    """Pointwise 90/95/99% quantiles over replications: shape (window ends, 3).
+
+    Computed in float64 on blocks of columns, so memory stays small for long samples.
+    """
+    out = np.empty((seq.shape[1], len(LEVELS)))
+    for lo in range(0, seq.shape[1], block):
+        part = seq[:, lo : lo + block].astype(np.float64)
+        quantile = np.nanquantile if np.isnan(part).any() else np.quantile
+        out[lo : lo + block] = quantile(part, LEVELS, axis=0).T
+    return out
+
+
+def _sequence_cvs(
+    bsadf: NDArray[np.float32], badf: NDArray[np.float32]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Pointwise BSADF, conservative (cummax BADF) and pointwise BADF critical values.
+
+    ``badf`` is overwritten by its running maximum.
+    """
+    bsadf_cv = _quantile_rows(bsadf)
+    badf_cv = _quantile_rows(badf)
+    np.maximum.accumulate(badf, axis=1, out=badf)
+    return bsadf_cv, _quantile_rows(badf), badf_cv
 
 
 def _mc_paths(size: int, child: np.random.SeedSequence, n: int, null: str) -> FloatArray:
@@ -343,6 +363,8 @@ def mc_critical_values(
 
     def compute() -> NullDistribution:
         stats, bsadf, badf = _run_chunks(_mc_chunk, (n, minw, lag, null), nrep, seed, workers)
+        seq_cv = _sequence_cvs(bsadf, badf)
+        del bsadf, badf
         return NullDistribution(
             method="mc",
             n=n,
@@ -354,9 +376,9 @@ def mc_critical_values(
             adf=_f32(np.sort(stats[:, 0])),
             sadf=_f32(np.sort(stats[:, 1])),
             gsadf=_f32(np.sort(stats[:, 2])),
-            bsadf_cv=_f32(_quantile_rows(bsadf)),
-            bsadf_cv_conservative=_f32(_quantile_rows(np.maximum.accumulate(badf, axis=1))),
-            badf_cv=_f32(_quantile_rows(badf)),
+            bsadf_cv=_f32(seq_cv[0]),
+            bsadf_cv_conservative=_f32(seq_cv[1]),
+            badf_cv=_f32(seq_cv[2]),
         )
 
     return _cached(settings, compute, use_cache)
@@ -550,6 +572,8 @@ def wild_bootstrap_hlst(
         stats, bsadf, badf = _run_chunks(
             _hlst_chunk, (minw, lag, np.diff(arr)), nboot, seed, workers
         )
+        seq_cv = _sequence_cvs(bsadf, badf)
+        del bsadf, badf
         return NullDistribution(
             method="wild-hlst",
             n=n,
@@ -561,9 +585,9 @@ def wild_bootstrap_hlst(
             adf=_f32(np.sort(stats[:, 0])),
             sadf=_f32(np.sort(stats[:, 1])),
             gsadf=_f32(np.sort(stats[:, 2])),
-            bsadf_cv=_f32(_quantile_rows(bsadf)),
-            bsadf_cv_conservative=_f32(_quantile_rows(np.maximum.accumulate(badf, axis=1))),
-            badf_cv=_f32(_quantile_rows(badf)),
+            bsadf_cv=_f32(seq_cv[0]),
+            bsadf_cv_conservative=_f32(seq_cv[1]),
+            badf_cv=_f32(seq_cv[2]),
         )
 
     return _cached(settings, compute, use_cache)
