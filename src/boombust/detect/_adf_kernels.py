@@ -23,7 +23,8 @@ Two algorithms:
 * :func:`recursive_adf_lag0_fast` (lag 0): prefix sums of the five
   cross-products, vectorisable over ``s``; ``t = B√(n-2)/√(AC - B²)`` with
   ``A = nΣx² - (Σx)²``, ``B = nΣxz - ΣxΣz``, ``C = nΣz² - (Σz)²``. It maximises the
-  signed square ``B|B|(n-2)/(AC - B²)`` (monotone in ``t``) and takes one square
+  signed square ``B|B|(n-2)/(AC - B²)`` (monotone in ``t``), dividing only the largest
+  of every four candidates (picked by cross-multiplication), and takes one square
   root per window end.
 
 numba is optional: :func:`_jit` compiles with ``numba.njit(nogil=True,
@@ -313,6 +314,31 @@ def _lag0_prefix(y: FloatArray, prefix: FloatArray) -> None:
 
 
 @_jit
+def _lag0_window(
+    ex: float,
+    ez: float,
+    exx: float,
+    exz: float,
+    ezz: float,
+    prefix: FloatArray,
+    e: int,
+    s: int,
+) -> tuple[float, float]:
+    """Numerator ``B|B|(n-2)`` and denominator ``AC - B²`` (floored at 1e-300) of the signed
+    squared t-ratio of window ``[s, e]``."""
+    nobs = prefix[5, e + 1 - s]
+    sx = ex - prefix[0, s]
+    sz = ez - prefix[1, s]
+    a = nobs * (exx - prefix[2, s]) - sx * sx
+    b = nobs * (exz - prefix[3, s]) - sx * sz
+    c = nobs * (ezz - prefix[4, s]) - sz * sz
+    d = a * c - b * b
+    # AC - B² > 0 unless the window is degenerate (constant data): then t := 0
+    d = d if d > 1e-300 else 1e-300
+    return b * abs(b) * (nobs - 2.0), d
+
+
+@_jit
 def _lag0_rows(
     prefix: FloatArray,
     minw: int,
@@ -322,38 +348,45 @@ def _lag0_rows(
     bsadf: FloatArray,
     buf: FloatArray,
 ) -> None:
-    """BADF/BSADF for window ends ``e_first, e_first + e_step, …`` (rows of ``prefix``)."""
-    px = prefix[0]
-    pz = prefix[1]
-    pxx = prefix[2]
-    pxz = prefix[3]
-    pzz = prefix[4]
-    nob = prefix[5]
-    n_rows = px.shape[0] - 1
+    """BADF/BSADF for window ends ``e_first, e_first + e_step, …`` (rows of ``prefix``).
+
+    For each end the starts are taken four at a time (``i, i+q, i+2q, i+3q``): the largest
+    of the four ratios ``N/D`` (all ``D > 0``) is picked by cross-multiplication and only it
+    is divided, in one branch-free pass that LLVM vectorises; then a max-reduction.
+    """
+    n_rows = prefix.shape[1] - 1
     for e in range(e_first, n_rows, e_step):
         last = e - minw + 1
-        ex = px[e + 1]
-        ez = pz[e + 1]
-        exx = pxx[e + 1]
-        exz = pxz[e + 1]
-        ezz = pzz[e + 1]
-        # one pass with no branches (vectorised by LLVM), then a max-reduction
-        for s in range(last + 1):
-            nobs = nob[e + 1 - s]
-            sx = ex - px[s]
-            sz = ez - pz[s]
-            a = nobs * (exx - pxx[s]) - sx * sx
-            b = nobs * (exz - pxz[s]) - sx * sz
-            c = nobs * (ezz - pzz[s]) - sz * sz
-            # AC - B² > 0 unless the window is degenerate (constant data): then t := 0
-            d = a * c - b * b
-            d = d if d > 1e-300 else 1e-300
-            buf[s] = b * abs(b) * (nobs - 2.0) / d
-        best = buf[0]
-        for s in range(1, last + 1):
-            v = buf[s]
+        m = last + 1
+        q = m // 4
+        ex = prefix[0, e + 1]
+        ez = prefix[1, e + 1]
+        exx = prefix[2, e + 1]
+        exz = prefix[3, e + 1]
+        ezz = prefix[4, e + 1]
+        for i in range(q):
+            n1, d1 = _lag0_window(ex, ez, exx, exz, ezz, prefix, e, i)
+            n2, d2 = _lag0_window(ex, ez, exx, exz, ezz, prefix, e, i + q)
+            n3, d3 = _lag0_window(ex, ez, exx, exz, ezz, prefix, e, i + 2 * q)
+            n4, d4 = _lag0_window(ex, ez, exx, exz, ezz, prefix, e, i + 3 * q)
+            k12 = n1 * d2 >= n2 * d1
+            na = n1 if k12 else n2
+            da = d1 if k12 else d2
+            k34 = n3 * d4 >= n4 * d3
+            nc = n3 if k34 else n4
+            dc = d3 if k34 else d4
+            kac = na * dc >= nc * da
+            buf[i] = (na if kac else nc) / (da if kac else dc)
+        best = -math.inf
+        for i in range(q):
+            v = buf[i]
             best = v if v > best else best
-        first = buf[0]
+        for s in range(4 * q, m):
+            nn, dd = _lag0_window(ex, ez, exx, exz, ezz, prefix, e, s)
+            v = nn / dd
+            best = v if v > best else best
+        nn, dd = _lag0_window(ex, ez, exx, exz, ezz, prefix, e, 0)
+        first = nn / dd
         badf[last] = math.copysign(math.sqrt(abs(first)), first)
         bsadf[last] = math.copysign(math.sqrt(abs(best)), best)
 
