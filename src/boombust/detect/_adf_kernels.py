@@ -559,7 +559,56 @@ def _general_fast_kernel(
     zz = np.empty(n_rows)
     inv = np.empty((p, n_rows))
     ok = np.empty(n_rows)
-    _general_rows(prefix, p, minw, badf, bsadf, a, v, zz, inv, ok)
+    if p == 3:
+        _lag1_rows(prefix, minw, badf, bsadf, zz)
+    else:
+        _general_rows(prefix, p, minw, badf, bsadf, a, v, zz, inv, ok)
+
+
+@_jit
+def _lag1_rows(
+    prefix: FloatArray, minw: int, badf: FloatArray, bsadf: FloatArray, buf: FloatArray
+) -> None:
+    """Lag 1 (regressors ``1, Δy_{t-1}, y_{t-1}``): the 3×3 LDLᵀ of :func:`_general_rows`
+    written out in registers, one fused branch-free pass over the starts per end."""
+    n_rows = prefix.shape[1] - 1
+    for e in range(minw - 1, n_rows):
+        last = e - minw + 1
+        m = last + 1
+        best = -math.inf
+        for s in range(m):
+            m00 = prefix[0, e + 1] - prefix[0, s]
+            m01 = prefix[1, e + 1] - prefix[1, s]
+            m02 = prefix[2, e + 1] - prefix[2, s]
+            m11 = prefix[3, e + 1] - prefix[3, s]
+            m12 = prefix[4, e + 1] - prefix[4, s]
+            m22 = prefix[5, e + 1] - prefix[5, s]
+            v0 = prefix[6, e + 1] - prefix[6, s]
+            v1 = prefix[7, e + 1] - prefix[7, s]
+            v2 = prefix[8, e + 1] - prefix[8, s]
+            zz = prefix[9, e + 1] - prefix[9, s]
+            i0 = 1.0 / m00
+            l10 = m01 * i0
+            l20 = m02 * i0
+            d1 = m11 - l10 * m01
+            e21 = m12 - l20 * m01
+            ok1 = d1 > 1e-12 * abs(m11)
+            i1 = 1.0 / (d1 if ok1 else 1.0)
+            l21 = e21 * i1
+            d2 = m22 - l20 * m02 - l21 * e21
+            y1 = v1 - l10 * v0
+            y2 = v2 - l20 * v0 - l21 * y1
+            # SSR·D2 = (zz - y0²/D0 - y1²/D1)·D2 - y2²; t² = y2²(n-3)/(SSR·D2)
+            rest = (zz - v0 * v0 * i0 - y1 * y1 * i1) * d2 - y2 * y2
+            good = ok1 and d2 > 1e-12 * abs(m22) and rest > 0.0
+            val = y2 * abs(y2) * (m00 - 3.0) / (rest if good else 1.0)
+            buf[s] = val if good else -math.inf
+        for s in range(m):
+            v = buf[s]
+            best = v if v > best else best
+        first = buf[0]
+        badf[last] = math.copysign(math.sqrt(abs(first)), first) if first > -math.inf else math.nan
+        bsadf[last] = math.copysign(math.sqrt(abs(best)), best) if best > -math.inf else math.nan
 
 
 def recursive_adf_fast(
