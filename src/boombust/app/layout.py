@@ -193,7 +193,7 @@ def _stress(scenarios: list[str], available: bool) -> html.Div:
                         step=step,
                         value=default,
                         marks=None,
-                        tooltip={"placement": "bottom", "always_visible": True},
+                        tooltip={"placement": "bottom", "always_visible": False},
                     ),
                 ],
                 style={"width": "30%", "minWidth": "16em"},
