@@ -1,0 +1,303 @@
+"""SPV cash-flow waterfall, vectorised over Monte Carlo paths (numpy arrays paths x periods).
+
+Each period, in order (the priority of payments of a data-centre ABS / lease-backed bond):
+
+1. available = collections + cash trapped last period + reserve above its target;
+2. senior fees (``fee_rate`` x debt outstanding);
+3. senior class interest (drawing the reserve account if short);
+4. triggers: DSCR = (collections - fees) / scheduled debt service below ``dscr_trap``, or
+   LTV = debt / collateral value above ``ltv_max``; either one traps cash;
+5. reserve account topped up to ``reserve_months`` of note interest;
+6. principal: scheduled amortisation, the full balance at legal final, everything available
+   after the anticipated repayment date (ARD: hyper-amortisation); ``sequential`` pays class by
+   class (interest then principal), ``pro_rata`` pays all interest first and then principal in
+   proportion to the scheduled amounts (sequential while a trigger is on);
+7. junior classes: interest (capitalised -- PIK -- when the class has ``pik_below_trigger`` and a
+   trigger is on; any unpaid interest is capitalised too) and principal;
+8. mandatory prepayments (exit proceeds: RVG, termination fees, sale) to principal, senior first;
+9. residual to equity, or to the trap account while a trigger is on.
+
+Cash is conserved exactly per period and path:
+``collections = fees + interest + principal + equity + d(reserve) + d(trap)``.
+A class still outstanding at its legal final is written off: its loss is the unpaid balance
+(principal plus capitalised interest, capped at notional) over its notional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["DebtClass", "WaterfallOutput", "level_payment_schedule", "run_waterfall"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DebtClass:
+    """One rated class, in seniority order. Periods are 0-based indices."""
+
+    name: str
+    notional: float
+    coupon: float  # annual
+    scheduled_principal: FloatArray  # per period, length T (0 for IO / bullet)
+    maturity: int  # period index of the legal final (may exceed T-1: not reached)
+    ard: int | None = None  # hyper-amortisation from this period on
+    pik_below_trigger: bool = False
+
+
+def level_payment_schedule(notional: float, coupon: float, n_periods: int, f: int, t: int) -> FloatArray:
+    """Principal of a level-payment (mortgage-style) amortisation over ``n_periods``, length ``t``."""
+    out = np.zeros(t)
+    if n_periods <= 0:
+        return out
+    r = coupon / f
+    bal = notional
+    pay = notional / n_periods if r == 0 else notional * r / (1.0 - (1.0 + r) ** (-n_periods))
+    for k in range(min(n_periods, t)):
+        prin = min(bal, pay - bal * r)
+        out[k] = prin
+        bal -= prin
+    return out
+
+
+@dataclass(frozen=True)
+class WaterfallOutput:
+    """Per-path results and per-period path means of the waterfall."""
+
+    loss: FloatArray  # (P, K) fraction of notional written off
+    interest_paid: FloatArray  # (P, K)
+    principal_paid: FloatArray  # (P, K)
+    pv: FloatArray  # (P, K) cash discounted at the class's own rate
+    equity_paid: FloatArray  # (P,)
+    trapped_periods: FloatArray  # (P,) share of periods with a trigger on
+    mean_flows: dict[str, FloatArray]  # name -> (T,) or (T, K) path means
+    max_conservation_error: float
+    flows: dict[str, FloatArray] | None = field(default=None, repr=False)  # (P, T[, K])
+
+
+def run_waterfall(
+    collections: FloatArray,
+    collateral_value: FloatArray,
+    classes: list[DebtClass],
+    *,
+    periods_per_year: int,
+    fee_rate: float = 0.0,
+    dscr_trap: float | None = None,
+    ltv_max: float | None = None,
+    reserve_months: float | None = None,
+    principal: Literal["sequential", "pro_rata"] = "sequential",
+    discount_rates: FloatArray | None = None,
+    prepayments: FloatArray | None = None,
+    record: bool = False,
+) -> WaterfallOutput:
+    """Run the priority of payments over ``collections[path, period]``.
+
+    Parameters
+    ----------
+    collections
+        Cash collected per path and period (rent, fees, guarantees, sale proceeds).
+    collateral_value
+        Collateral value per path and period (for the LTV test).
+    classes
+        Debt classes, most senior first.
+    discount_rates
+        Annual discount rate per class for ``pv`` (defaults to each coupon).
+    prepayments
+        The part of ``collections`` that is a mandatory prepayment (RVG, termination fees,
+        sale proceeds): after scheduled payments it goes to principal, senior first, before
+        any residual reaches equity or the trap account.
+    record
+        Keep every per-path, per-period flow (for tests; memory P x T x K).
+    """
+    c = np.asarray(collections, dtype=np.float64)
+    n_paths, n_t = c.shape
+    k_n = len(classes)
+    f = periods_per_year
+    rate = np.array([cl.coupon / f for cl in classes])
+    disc = np.array([cl.coupon for cl in classes]) if discount_rates is None else discount_rates
+    bal = np.tile(np.array([cl.notional for cl in classes], dtype=np.float64), (n_paths, 1))
+    notional = np.array([cl.notional for cl in classes])
+    sched = np.stack([cl.scheduled_principal[:n_t] for cl in classes]) if k_n else np.zeros((0, n_t))
+    reserve = np.zeros(n_paths)
+    trap = np.zeros(n_paths)
+    loss = np.zeros((n_paths, k_n))
+    int_paid = np.zeros((n_paths, k_n))
+    prin_paid = np.zeros((n_paths, k_n))
+    pv = np.zeros((n_paths, k_n))
+    eq_paid = np.zeros(n_paths)
+    trapped_n = np.zeros(n_paths)
+    written = np.zeros(k_n, dtype=bool)
+    mean = {
+        "collections": np.zeros(n_t),
+        "fees": np.zeros(n_t),
+        "interest": np.zeros((n_t, k_n)),
+        "principal": np.zeros((n_t, k_n)),
+        "pik": np.zeros((n_t, k_n)),
+        "equity": np.zeros(n_t),
+        "reserve": np.zeros(n_t),
+        "trap": np.zeros(n_t),
+        "balance": np.zeros((n_t, k_n)),
+        "triggered": np.zeros(n_t),
+    }
+    rec: dict[str, FloatArray] | None = None
+    if record:
+        rec = {
+            "collections": c.copy(),
+            "fees": np.zeros((n_paths, n_t)),
+            "interest": np.zeros((n_paths, n_t, k_n)),
+            "principal": np.zeros((n_paths, n_t, k_n)),
+            "equity": np.zeros((n_paths, n_t)),
+            "reserve_change": np.zeros((n_paths, n_t)),
+            "trap_change": np.zeros((n_paths, n_t)),
+        }
+    max_err = 0.0
+    for t in range(n_t):
+        time_years = (t + 1) / f
+        reserve0 = reserve.copy()
+        trap0 = trap.copy()
+        coll = c[:, t]
+        avail = coll + trap
+        trap = np.zeros(n_paths)
+        # release reserve above target (balances amortise)
+        target = (reserve_months or 0.0) / 12.0 * (bal * (rate * f)).sum(axis=1)
+        excess = np.maximum(reserve - target, 0.0)
+        reserve = reserve - excess
+        avail = avail + excess
+        total_bal = bal.sum(axis=1)
+        fee = np.minimum(avail, fee_rate / f * total_bal)
+        avail = avail - fee
+        interest_t = np.zeros((n_paths, k_n))
+        principal_t = np.zeros((n_paths, k_n))
+        pik_t = np.zeros((n_paths, k_n))
+        # scheduled debt service (before payments) for the DSCR test
+        due_int = bal * rate
+        due_prin = np.zeros((n_paths, k_n))
+        for k, cl in enumerate(classes):
+            if t >= cl.maturity:
+                due_prin[:, k] = bal[:, k]
+            else:
+                due_prin[:, k] = np.minimum(bal[:, k], sched[k, t])
+        ds = (due_int + due_prin).sum(axis=1)
+        triggered = np.zeros(n_paths, dtype=bool)
+        if dscr_trap is not None:
+            triggered |= (coll - fee) < dscr_trap * ds
+        if ltv_max is not None:
+            triggered |= total_bal > ltv_max * np.maximum(collateral_value[:, t], 1e-300)
+
+        def pay_interest(k: int, avail: FloatArray, reserve: FloatArray) -> tuple[FloatArray, FloatArray]:
+            due = due_int[:, k]
+            if classes[k].pik_below_trigger and k > 0:
+                cash_due = np.where(triggered, 0.0, due)
+            else:
+                cash_due = due
+            paid = np.minimum(avail, cash_due)
+            avail = avail - paid
+            short = cash_due - paid
+            draw = np.minimum(reserve, short)
+            reserve = reserve - draw
+            paid = paid + draw
+            interest_t[:, k] = paid
+            pik_t[:, k] = due - paid
+            return avail, reserve
+
+        def pay_principal(k: int, avail: FloatArray, amount: FloatArray) -> FloatArray:
+            paid = np.minimum(avail, np.minimum(amount, bal[:, k] + pik_t[:, k]))
+            principal_t[:, k] += paid
+            return avail - paid
+
+        def principal_due(k: int) -> FloatArray:
+            cl = classes[k]
+            if t >= cl.maturity or (cl.ard is not None and t >= cl.ard):
+                return np.full(n_paths, np.inf)  # everything (legal final / hyper-amortisation)
+            return due_prin[:, k]
+
+        if k_n:
+            avail, reserve = pay_interest(0, avail, reserve)
+        # reserve top-up after senior interest
+        top = np.minimum(avail, np.maximum(target - reserve, 0.0))
+        reserve = reserve + top
+        avail = avail - top
+        if principal == "pro_rata":
+            for k in range(1, k_n):
+                avail, reserve = pay_interest(k, avail, reserve)
+            dues = np.stack([principal_due(k) for k in range(k_n)], axis=1) if k_n else None
+            if dues is not None:
+                seq = triggered | np.isinf(dues).any(axis=1)
+                finite = np.where(np.isinf(dues), 0.0, dues)
+                tot = finite.sum(axis=1)
+                share = np.where(tot[:, None] > 0, finite / np.where(tot > 0, tot, 1.0)[:, None], 0.0)
+                pool = np.where(seq, 0.0, np.minimum(avail, tot))
+                for k in range(k_n):
+                    amt = pool * share[:, k]
+                    principal_t[:, k] += amt
+                avail = avail - pool
+                for k in range(k_n):
+                    avail = np.where(seq, pay_principal(k, avail, np.where(seq, dues[:, k], 0.0)), avail)
+        else:
+            for k in range(k_n):
+                if k > 0:
+                    avail, reserve = pay_interest(k, avail, reserve)
+                avail = pay_principal(k, avail, principal_due(k))
+        if prepayments is not None:
+            extra = np.minimum(avail, prepayments[:, t])
+            for k in range(k_n):
+                room = np.maximum(bal[:, k] + pik_t[:, k] - principal_t[:, k], 0.0)
+                paid = np.minimum(extra, room)
+                principal_t[:, k] += paid
+                extra = extra - paid
+                avail = avail - paid
+        # residual: equity or trap
+        eq = np.where(triggered, 0.0, avail)
+        trap = np.where(triggered, avail, 0.0)
+        # update balances
+        bal = bal + pik_t - principal_t
+        bal = np.maximum(bal, 0.0)
+        int_paid += interest_t
+        prin_paid += principal_t
+        pv += (interest_t + principal_t) * np.exp(-disc * time_years)[None, :]
+        eq_paid += eq
+        trapped_n += triggered
+        for k, cl in enumerate(classes):
+            if t == cl.maturity and not written[k]:
+                loss[:, k] = np.minimum(bal[:, k], notional[k]) / notional[k]
+                bal[:, k] = 0.0
+                written[k] = True
+        d_res = reserve - reserve0
+        d_trap = trap - trap0
+        err = coll - (fee + interest_t.sum(axis=1) + principal_t.sum(axis=1) + eq + d_res + d_trap)
+        max_err = max(max_err, float(np.abs(err).max()) if n_paths else 0.0)
+        mean["collections"][t] = coll.mean()
+        mean["fees"][t] = fee.mean()
+        mean["interest"][t] = interest_t.mean(axis=0)
+        mean["principal"][t] = principal_t.mean(axis=0)
+        mean["pik"][t] = pik_t.mean(axis=0)
+        mean["equity"][t] = eq.mean()
+        mean["reserve"][t] = reserve.mean()
+        mean["trap"][t] = trap.mean()
+        mean["balance"][t] = bal.mean(axis=0)
+        mean["triggered"][t] = triggered.mean()
+        if rec is not None:
+            rec["fees"][:, t] = fee
+            rec["interest"][:, t] = interest_t
+            rec["principal"][:, t] = principal_t
+            rec["equity"][:, t] = eq
+            rec["reserve_change"][:, t] = d_res
+            rec["trap_change"][:, t] = d_trap
+    for k in range(k_n):
+        if not written[k]:  # legal final beyond the horizon: outstanding balance is at risk
+            loss[:, k] = np.minimum(bal[:, k], notional[k]) / notional[k]
+    return WaterfallOutput(
+        loss=loss,
+        interest_paid=int_paid,
+        principal_paid=prin_paid,
+        pv=pv,
+        equity_paid=eq_paid,
+        trapped_periods=trapped_n / max(n_t, 1),
+        mean_flows=mean,
+        max_conservation_error=max_err,
+        flows=rec,
+    )
