@@ -468,8 +468,9 @@ def run_deal(
             liquidation_cost=spec.liquidation_cost,
             recovery_lag_months=spec.recovery_lag_months,
         )
-        coll = np.zeros((m, n_t))
-        prepay = np.zeros((m, n_t))
+        # period-major memory (views as paths x periods): the waterfall reads one period at a time
+        coll = np.zeros((n_t, m)).T
+        prepay = np.zeros((n_t, m)).T
         for ls in deal.leases:
             j = tenants.index(ls.tenant)
             off = _years(ls.start) - s_year if (ls.start and start) else 0.0
@@ -481,12 +482,14 @@ def run_deal(
                 default_time=tau[:, j],
                 stress_time=stress[:, j],
                 market=market,
+                collections=coll,
+                prepayments=prepay,
             )
-            coll += lf.rent + lf.other
-            prepay += lf.other
             exit_counts += np.bincount(lf.exit_reason, minlength=len(EXIT_NAMES))
             reneg += float(lf.renegotiated.sum())
-        collateral = float(deal.facility.cost) * value[None, :] * mkt[None, :] * np.minimum(path_mult, 1.0)[:, None]
+        collateral = (
+            float(deal.facility.cost) * (value * mkt)[:, None] * np.minimum(path_mult, 1.0)[None, :]
+        ).T
         outs.append(
             run_waterfall(
                 coll,

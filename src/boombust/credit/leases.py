@@ -64,8 +64,8 @@ class LeaseMarket:
 
 @dataclass(frozen=True)
 class LeaseFlows:
-    rent: FloatArray  # (P, T)
-    other: FloatArray  # (P, T) RVG + termination fees + sale proceeds
+    """Per-path exit outcomes of one lease (its cash is added to the caller's arrays)."""
+
     rvg: FloatArray  # (P,) total RVG paid
     sale: FloatArray  # (P,) sale proceeds
     fee: FloatArray  # (P,) termination fees
@@ -89,11 +89,14 @@ def simulate_lease(
     default_time: FloatArray,
     stress_time: FloatArray,
     market: LeaseMarket,
+    collections: FloatArray,
+    prepayments: FloatArray,
 ) -> LeaseFlows:
     """Cash flows of one lease over ``n_periods`` for every path (see the module docstring).
 
     ``share`` is the lease's share of the facility (rent-weighted); ``offset_years`` its start
-    after the deal start.
+    after the deal start. Rent, RVG, fees and sale proceeds are *added* to
+    ``collections[path, period]``; the exit cash (RVG, fees, sale) also to ``prepayments``.
     """
     f = market.periods_per_year
     n_paths = default_time.size
@@ -109,6 +112,7 @@ def simulate_lease(
     expiry = s0 + term + n_opt * r_term
     decisions = [s0 + term + j * r_term for j in range(n_opt)]
     seg_bounds = np.array([s0, *decisions, expiry])
+    horizon = n_periods / f
 
     def contract_rate(years: float) -> float:
         return rent0 * (1.0 + esc) ** math.floor(max(years - s0, 0.0) + 1e-9)
@@ -153,20 +157,29 @@ def simulate_lease(
     which = np.argmin(candidates, axis=1)
     exit_time = candidates[np.arange(n_paths), which]
     exit_reason = reasons[which]
-    horizon = n_periods / f
     exit_reason = np.where(exit_time >= horizon, np.int8(EXIT_NONE), exit_reason).astype(np.int8)
-    # rent: contract schedule x segment factor x fraction of the period before exit
-    seg = np.clip(np.searchsorted(seg_bounds, t_start, side="right") - 1, 0, n_opt)
-    base = np.array([contract_rate(t) for t in t_start]) / f
-    live = np.clip(
-        (np.minimum(exit_time[:, None], t_end[None, :]) - np.maximum(t_start, s0)[None, :]) * f,
-        0.0,
-        1.0,
-    )
-    rent = base[None, :] * factor[:, seg] * live
-    # exit cash: RVG, termination fee, sale
-    other = np.zeros((n_paths, n_periods))
+    # rent: contract schedule x segment factor, truncated at the exit (pro rata in its period)
+    start_frac = np.clip((t_end - s0) * f, 0.0, 1.0)
+    base = np.array([contract_rate(t) for t in t_start]) / f * start_frac
+    seg_start = np.searchsorted(t_start, seg_bounds[:-1] - 1e-12)
+    seg_stop = np.append(seg_start[1:], n_periods)
+    k_full = np.clip(np.floor(np.minimum(exit_time, horizon) * f).astype(np.int64), 0, n_periods)
+    alive = np.arange(n_periods)[None, :] < k_full[:, None]
     rows = np.arange(n_paths)
+    for j in range(n_opt + 1):
+        a, b = int(seg_start[j]), int(min(seg_stop[j], n_periods))
+        if a >= n_periods or b <= a:
+            continue
+        block = base[a:b][None, :] * factor[:, j : j + 1]
+        block *= alive[:, a:b]
+        collections[:, a:b] += block
+    part = (k_full < n_periods) & (exit_reason != EXIT_NONE)
+    if part.any():
+        kp = k_full[part]
+        frac = np.clip((exit_time[part] - t_start[kp]) * f, 0.0, 1.0)
+        seg_k = np.clip(np.searchsorted(seg_bounds, t_start[kp], side="right") - 1, 0, n_opt)
+        collections[rows[part], kp] += base[kp] * factor[rows[part], seg_k] * frac
+    # exit cash: RVG, termination fee, sale (mandatory prepayments)
     solvent_exit = np.isin(exit_reason, [EXIT_WALK, EXIT_EARLY, EXIT_EXPIRY])
     exit_finite = np.where(np.isfinite(exit_time), exit_time, 0.0)
     k_exit = np.clip(np.floor(exit_finite * f).astype(np.int64), 0, n_periods - 1)
@@ -184,7 +197,8 @@ def simulate_lease(
         0.0,
     )
     k_sale = np.clip(np.floor(sale_t * f).astype(np.int64), 0, n_periods - 1)
-    np.add.at(other, (rows, k_sale), sale)
+    collections[rows, k_sale] += sale
+    prepayments[rows, k_sale] += sale
     rvg = np.zeros(n_paths)
     if lease.rvg is not None:
         covered = solvent_exit & (exit_time - s0 <= float(lease.rvg.years) + 1e-9)
@@ -200,10 +214,10 @@ def simulate_lease(
             * factor[rows, np.clip(np.searchsorted(seg_bounds, exit_finite, side="right") - 1, 0, n_opt)],
             0.0,
         )
-    np.add.at(other, (rows, k_exit), np.where(exit_reason != EXIT_NONE, rvg + fee, 0.0))
+    exit_cash = np.where(exit_reason != EXIT_NONE, rvg + fee, 0.0)
+    collections[rows, k_exit] += exit_cash
+    prepayments[rows, k_exit] += exit_cash
     return LeaseFlows(
-        rent=rent,
-        other=other,
         rvg=rvg,
         sale=sale,
         fee=fee,

@@ -113,26 +113,30 @@ def run_waterfall(
     record
         Keep every per-path, per-period flow (for tests; memory P x T x K).
     """
-    c = np.asarray(collections, dtype=np.float64)
-    n_paths, n_t = c.shape
+    c = np.ascontiguousarray(np.asarray(collections, dtype=np.float64).T)  # (T, P)
+    n_t, n_paths = c.shape
+    cv = np.ascontiguousarray(np.asarray(collateral_value, dtype=np.float64).T)
+    pre = None if prepayments is None else np.ascontiguousarray(np.asarray(prepayments).T)
     k_n = len(classes)
     f = periods_per_year
-    rate = np.array([cl.coupon / f for cl in classes])
-    disc = np.array([cl.coupon for cl in classes]) if discount_rates is None else discount_rates
-    bal = np.tile(np.array([cl.notional for cl in classes], dtype=np.float64), (n_paths, 1))
+    rate = [cl.coupon / f for cl in classes]
+    annual = np.array([cl.coupon for cl in classes])
+    disc = annual if discount_rates is None else np.asarray(discount_rates, dtype=np.float64)
     notional = np.array([cl.notional for cl in classes])
-    sched = np.stack([cl.scheduled_principal[:n_t] for cl in classes]) if k_n else np.zeros((0, n_t))
+    bal = np.repeat(notional[:, None], n_paths, axis=1)  # (K, P)
+    sched = [cl.scheduled_principal[:n_t] for cl in classes]
     reserve = np.zeros(n_paths)
     trap = np.zeros(n_paths)
-    loss = np.zeros((n_paths, k_n))
-    int_paid = np.zeros((n_paths, k_n))
-    prin_paid = np.zeros((n_paths, k_n))
-    pv = np.zeros((n_paths, k_n))
+    zeros = np.zeros(n_paths)
+    loss = np.zeros((k_n, n_paths))
+    int_paid = np.zeros((k_n, n_paths))
+    prin_paid = np.zeros((k_n, n_paths))
+    pv = np.zeros((k_n, n_paths))
     eq_paid = np.zeros(n_paths)
     trapped_n = np.zeros(n_paths)
-    written = np.zeros(k_n, dtype=bool)
+    written = [False] * k_n
     mean = {
-        "collections": np.zeros(n_t),
+        "collections": c.mean(axis=1),
         "fees": np.zeros(n_t),
         "interest": np.zeros((n_t, k_n)),
         "principal": np.zeros((n_t, k_n)),
@@ -146,7 +150,7 @@ def run_waterfall(
     rec: dict[str, FloatArray] | None = None
     if record:
         rec = {
-            "collections": c.copy(),
+            "collections": c.T.copy(),
             "fees": np.zeros((n_paths, n_t)),
             "interest": np.zeros((n_paths, n_t, k_n)),
             "principal": np.zeros((n_paths, n_t, k_n)),
@@ -155,146 +159,145 @@ def run_waterfall(
             "trap_change": np.zeros((n_paths, n_t)),
         }
     max_err = 0.0
+    res_frac = (reserve_months or 0.0) / 12.0
+    inv_p = 1.0 / max(n_paths, 1)
     for t in range(n_t):
-        time_years = (t + 1) / f
-        reserve0 = reserve.copy()
-        trap0 = trap.copy()
-        coll = c[:, t]
+        reserve0 = reserve
+        trap0 = trap
+        coll = c[t]
         avail = coll + trap
-        trap = np.zeros(n_paths)
         # release reserve above target (balances amortise)
-        target = (reserve_months or 0.0) / 12.0 * (bal * (rate * f)).sum(axis=1)
-        excess = np.maximum(reserve - target, 0.0)
-        reserve = reserve - excess
-        avail = avail + excess
-        total_bal = bal.sum(axis=1)
-        fee = np.minimum(avail, fee_rate / f * total_bal)
-        avail = avail - fee
-        interest_t = np.zeros((n_paths, k_n))
-        principal_t = np.zeros((n_paths, k_n))
-        pik_t = np.zeros((n_paths, k_n))
+        if res_frac > 0:
+            target = res_frac * (annual @ bal)
+            excess = np.maximum(reserve - target, 0.0)
+            reserve = reserve - excess
+            avail += excess
+        else:
+            target = zeros
+        total_bal = bal.sum(axis=0)
+        if fee_rate > 0:
+            fee = np.minimum(avail, (fee_rate / f) * total_bal)
+            avail -= fee
+        else:
+            fee = zeros
+        interest_t = np.zeros((k_n, n_paths))
+        principal_t = np.zeros((k_n, n_paths))
+        pik_t = np.zeros((k_n, n_paths))
         # scheduled debt service (before payments) for the DSCR test
-        due_int = bal * rate
-        due_prin = np.zeros((n_paths, k_n))
-        for k, cl in enumerate(classes):
-            if t >= cl.maturity:
-                due_prin[:, k] = bal[:, k]
-            else:
-                due_prin[:, k] = np.minimum(bal[:, k], sched[k, t])
-        ds = (due_int + due_prin).sum(axis=1)
+        due_int = [bal[k] * rate[k] for k in range(k_n)]
+        due_prin = [
+            bal[k] if t >= cl.maturity else np.minimum(bal[k], sched[k][t])
+            for k, cl in enumerate(classes)
+        ]
         triggered = np.zeros(n_paths, dtype=bool)
         if dscr_trap is not None:
+            ds = sum((due_int[k] + due_prin[k] for k in range(k_n)), zeros)
             triggered |= (coll - fee) < dscr_trap * ds
         if ltv_max is not None:
-            triggered |= total_bal > ltv_max * np.maximum(collateral_value[:, t], 1e-300)
+            triggered |= total_bal > ltv_max * np.maximum(cv[t], 1e-300)
 
-        def pay_interest(k: int, avail: FloatArray, reserve: FloatArray) -> tuple[FloatArray, FloatArray]:
-            due = due_int[:, k]
-            if classes[k].pik_below_trigger and k > 0:
-                cash_due = np.where(triggered, 0.0, due)
-            else:
-                cash_due = due
+        def pay_interest(
+            k: int, avail: FloatArray, reserve: FloatArray
+        ) -> tuple[FloatArray, FloatArray]:
+            due = due_int[k]
+            cash_due = np.where(triggered, 0.0, due) if (k > 0 and classes[k].pik_below_trigger) else due
             paid = np.minimum(avail, cash_due)
             avail = avail - paid
-            short = cash_due - paid
-            draw = np.minimum(reserve, short)
-            reserve = reserve - draw
-            paid = paid + draw
-            interest_t[:, k] = paid
-            pik_t[:, k] = due - paid
+            if res_frac > 0:
+                draw = np.minimum(reserve, cash_due - paid)
+                reserve = reserve - draw
+                paid = paid + draw
+            interest_t[k] = paid
+            pik_t[k] = due - paid
             return avail, reserve
 
         def pay_principal(k: int, avail: FloatArray, amount: FloatArray) -> FloatArray:
-            paid = np.minimum(avail, np.minimum(amount, bal[:, k] + pik_t[:, k]))
-            principal_t[:, k] += paid
+            paid = np.minimum(avail, np.minimum(amount, bal[k] + pik_t[k] - principal_t[k]))
+            principal_t[k] += paid
             return avail - paid
 
         def principal_due(k: int) -> FloatArray:
             cl = classes[k]
             if t >= cl.maturity or (cl.ard is not None and t >= cl.ard):
                 return np.full(n_paths, np.inf)  # everything (legal final / hyper-amortisation)
-            return due_prin[:, k]
+            return due_prin[k]
 
         if k_n:
             avail, reserve = pay_interest(0, avail, reserve)
-        # reserve top-up after senior interest
-        top = np.minimum(avail, np.maximum(target - reserve, 0.0))
-        reserve = reserve + top
-        avail = avail - top
-        if principal == "pro_rata":
+        if res_frac > 0:  # reserve top-up after senior interest
+            top = np.minimum(avail, np.maximum(target - reserve, 0.0))
+            reserve = reserve + top
+            avail = avail - top
+        if principal == "pro_rata" and k_n:
             for k in range(1, k_n):
                 avail, reserve = pay_interest(k, avail, reserve)
-            dues = np.stack([principal_due(k) for k in range(k_n)], axis=1) if k_n else None
-            if dues is not None:
-                seq = triggered | np.isinf(dues).any(axis=1)
-                finite = np.where(np.isinf(dues), 0.0, dues)
-                tot = finite.sum(axis=1)
-                share = np.where(tot[:, None] > 0, finite / np.where(tot > 0, tot, 1.0)[:, None], 0.0)
-                pool = np.where(seq, 0.0, np.minimum(avail, tot))
-                for k in range(k_n):
-                    amt = pool * share[:, k]
-                    principal_t[:, k] += amt
-                avail = avail - pool
-                for k in range(k_n):
-                    avail = np.where(seq, pay_principal(k, avail, np.where(seq, dues[:, k], 0.0)), avail)
+            dues = np.stack([principal_due(k) for k in range(k_n)])
+            inf = np.isinf(dues)
+            seq = triggered | inf.any(axis=0)
+            finite = np.where(inf, 0.0, dues)
+            tot = finite.sum(axis=0)
+            pool = np.where(seq, 0.0, np.minimum(avail, tot))
+            safe = np.where(tot > 0, tot, 1.0)
+            for k in range(k_n):
+                principal_t[k] += pool * finite[k] / safe
+            avail = avail - pool
+            for k in range(k_n):
+                avail = pay_principal(k, avail, np.where(seq, dues[k], 0.0))
         else:
             for k in range(k_n):
                 if k > 0:
                     avail, reserve = pay_interest(k, avail, reserve)
                 avail = pay_principal(k, avail, principal_due(k))
-        if prepayments is not None:
-            extra = np.minimum(avail, prepayments[:, t])
+        if pre is not None:
+            extra = np.minimum(avail, pre[t])
             for k in range(k_n):
-                room = np.maximum(bal[:, k] + pik_t[:, k] - principal_t[:, k], 0.0)
-                paid = np.minimum(extra, room)
-                principal_t[:, k] += paid
+                paid = np.minimum(extra, np.maximum(bal[k] + pik_t[k] - principal_t[k], 0.0))
+                principal_t[k] += paid
                 extra = extra - paid
                 avail = avail - paid
-        # residual: equity or trap
+        # residual: equity, or the trap account while a trigger is on
         eq = np.where(triggered, 0.0, avail)
         trap = np.where(triggered, avail, 0.0)
-        # update balances
-        bal = bal + pik_t - principal_t
-        bal = np.maximum(bal, 0.0)
+        bal = np.maximum(bal + pik_t - principal_t, 0.0)
         int_paid += interest_t
         prin_paid += principal_t
-        pv += (interest_t + principal_t) * np.exp(-disc * time_years)[None, :]
+        pv += (interest_t + principal_t) * np.exp(-disc * ((t + 1) / f))[:, None]
         eq_paid += eq
         trapped_n += triggered
         for k, cl in enumerate(classes):
             if t == cl.maturity and not written[k]:
-                loss[:, k] = np.minimum(bal[:, k], notional[k]) / notional[k]
-                bal[:, k] = 0.0
+                loss[k] = np.minimum(bal[k], notional[k]) / notional[k]
+                bal[k] = 0.0
                 written[k] = True
         d_res = reserve - reserve0
         d_trap = trap - trap0
-        err = coll - (fee + interest_t.sum(axis=1) + principal_t.sum(axis=1) + eq + d_res + d_trap)
-        max_err = max(max_err, float(np.abs(err).max()) if n_paths else 0.0)
-        mean["collections"][t] = coll.mean()
-        mean["fees"][t] = fee.mean()
-        mean["interest"][t] = interest_t.mean(axis=0)
-        mean["principal"][t] = principal_t.mean(axis=0)
-        mean["pik"][t] = pik_t.mean(axis=0)
-        mean["equity"][t] = eq.mean()
-        mean["reserve"][t] = reserve.mean()
-        mean["trap"][t] = trap.mean()
-        mean["balance"][t] = bal.mean(axis=0)
-        mean["triggered"][t] = triggered.mean()
+        err = coll - (fee + interest_t.sum(axis=0) + principal_t.sum(axis=0) + eq + d_res + d_trap)
+        if n_paths:
+            max_err = max(max_err, float(np.abs(err).max()))
+        mean["fees"][t] = fee.sum() * inv_p
+        mean["interest"][t] = interest_t.sum(axis=1) * inv_p
+        mean["principal"][t] = principal_t.sum(axis=1) * inv_p
+        mean["pik"][t] = pik_t.sum(axis=1) * inv_p
+        mean["equity"][t] = eq.sum() * inv_p
+        mean["reserve"][t] = reserve.sum() * inv_p
+        mean["trap"][t] = trap.sum() * inv_p
+        mean["balance"][t] = bal.sum(axis=1) * inv_p
+        mean["triggered"][t] = np.count_nonzero(triggered) * inv_p
         if rec is not None:
             rec["fees"][:, t] = fee
-            rec["interest"][:, t] = interest_t
-            rec["principal"][:, t] = principal_t
+            rec["interest"][:, t] = interest_t.T
+            rec["principal"][:, t] = principal_t.T
             rec["equity"][:, t] = eq
             rec["reserve_change"][:, t] = d_res
             rec["trap_change"][:, t] = d_trap
     for k in range(k_n):
         if not written[k]:  # legal final beyond the horizon: outstanding balance is at risk
-            loss[:, k] = np.minimum(bal[:, k], notional[k]) / notional[k]
+            loss[k] = np.minimum(bal[k], notional[k]) / notional[k]
     return WaterfallOutput(
-        loss=loss,
-        interest_paid=int_paid,
-        principal_paid=prin_paid,
-        pv=pv,
+        loss=np.ascontiguousarray(loss.T),
+        interest_paid=np.ascontiguousarray(int_paid.T),
+        principal_paid=np.ascontiguousarray(prin_paid.T),
+        pv=np.ascontiguousarray(pv.T),
         equity_paid=eq_paid,
         trapped_periods=trapped_n / max(n_t, 1),
         mean_flows=mean,
