@@ -10,7 +10,9 @@ Conditional on the common factors the defaults are independent with probability
 ``p_i(Y, W) = Phi((c_i sqrt(W / nu) - sqrt(rho) Y) / sqrt(1 - rho))`` (``c_i`` the threshold;
 ``W / nu = 1`` for the Gaussian copula). Three exact simulation methods of the pool loss:
 
-* ``per_name``: draw every ``Z_i`` (float32, in chunks of paths) and test every name;
+* ``per_name``: one float32 draw per name and path, in chunks of paths: a uniform compared
+  with ``p_i(Y, W)`` when names share at most 64 distinct pds (one ``p`` per pd level and
+  path), else a normal ``Z_i`` compared with the name's own threshold;
 * ``binomial``: names with equal (pd, lgd, weight) form a bucket whose default count is,
   conditional on the factors, exactly ``Binomial(n_bucket, p(Y, W))`` -- the same distribution
   as simulating each name, with one draw per bucket;
@@ -175,6 +177,7 @@ def simulate_pool_loss(
     seed: int = 0,
     method: Literal["auto", "per_name", "binomial", "large_pool"] = "auto",
     chunk_size: int = 100_000,
+    n_jobs: int = 1,
 ) -> PoolLossResult:
     """Monte Carlo pool loss under a one-factor copula.
 
@@ -187,6 +190,8 @@ def simulate_pool_loss(
         Asset correlation in [0, 1).
     kind, nu
         ``"gaussian"`` or ``"t"`` (degrees of freedom ``nu``).
+    n_jobs
+        Threads over chunks (numpy releases the GIL); results do not depend on it.
     method
         ``"auto"`` uses ``binomial`` when names fall into at most 64 buckets, else ``per_name``.
     """
@@ -214,13 +219,11 @@ def simulate_pool_loss(
         method = "binomial" if bucket_pd.size <= 64 else "per_name"
     n_chunks = max(1, math.ceil(n_paths / chunk_size))
     children = np.random.SeedSequence(seed).spawn(n_chunks)
-    losses: list[FloatArray] = []
-    factors: list[FloatArray] = []
     c32 = threshold(pdv, kind, nu).astype(np.float32)
     loss_per_name = (lgdv * wv).astype(np.float32)
-    for i, child in enumerate(children):
+    def one_chunk(i: int) -> tuple[FloatArray, FloatArray]:
         m = min(chunk_size, n_paths - i * chunk_size)
-        rng = np.random.default_rng(child)
+        rng = np.random.default_rng(children[i])
         y, scale = draw_factors(rng, m, kind, nu)
         if method == "large_pool":
             p = conditional_default_probability(
@@ -233,10 +236,21 @@ def simulate_pool_loss(
             )
             k = rng.binomial(np.broadcast_to(bucket_n, p.shape), p)
             loss = (k * bucket_loss[None, :]).sum(axis=1)
+        elif np.unique(pdv).size <= 64:
+            loss = _per_name_uniform_chunk(rng, y, scale, rho, pdv, lgdv * wv, kind, nu)
         else:
             loss = _per_name_chunk(rng, y, scale, rho, c32, loss_per_name)
-        losses.append(np.asarray(loss, dtype=np.float64))
-        factors.append(y)
+        return np.asarray(loss, dtype=np.float64), y
+
+    if n_jobs > 1 and n_chunks > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            parts = list(pool.map(one_chunk, range(n_chunks)))
+    else:
+        parts = [one_chunk(i) for i in range(n_chunks)]
+    losses = [pt[0] for pt in parts]
+    factors = [pt[1] for pt in parts]
     return PoolLossResult(
         loss=np.concatenate(losses),
         factor=np.concatenate(factors),
@@ -248,6 +262,48 @@ def simulate_pool_loss(
         n_names=n,
         meta={"chunk_size": chunk_size, "buckets": int(bucket_pd.size)},
     )
+
+
+def _per_name_uniform_chunk(
+    rng: np.random.Generator,
+    y: FloatArray,
+    scale: FloatArray,
+    rho: float,
+    pdv: FloatArray,
+    exposure: FloatArray,
+    kind: CopulaKind,
+    nu: float,
+    rows: int = 4096,
+) -> FloatArray:
+    """Every name simulated: ``U_i < p_i(Y, W)`` with float32 uniforms, names grouped by pd.
+
+    Conditional on the factors, name ``i`` defaults with probability ``p_i(Y, W)``
+    independently of the others, so comparing one uniform per name with ``p_i(Y, W)`` is the
+    copula model exactly; grouping names with equal pd into contiguous columns needs one
+    ``p(Y, W)`` per group and path instead of one per name.
+    """
+    order = np.argsort(pdv, kind="stable")
+    pd_sorted = pdv[order]
+    expo = exposure[order].astype(np.float32)
+    levels, starts = np.unique(pd_sorted, return_index=True)
+    stops = np.append(starts[1:], pd_sorted.size)
+    m = y.size
+    out = np.empty(m, dtype=np.float64)
+    u = np.empty((rows, pdv.size), dtype=np.float32)
+    for start in range(0, m, rows):
+        r = min(rows, m - start)
+        ur = u[:r]
+        rng.random(out=ur, dtype=np.float32)
+        p = conditional_default_probability(
+            levels[None, :], rho, y[start : start + r, None], scale[start : start + r, None],
+            kind=kind, nu=nu,
+        ).astype(np.float32)
+        hit = np.empty_like(ur, dtype=np.float32)
+        for g in range(levels.size):
+            a, b = int(starts[g]), int(stops[g])
+            np.less(ur[:, a:b], p[:, g : g + 1], out=hit[:, a:b], casting="unsafe")
+        out[start : start + r] = hit @ expo
+    return out
 
 
 def _per_name_chunk(

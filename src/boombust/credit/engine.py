@@ -442,10 +442,10 @@ def run_deal(
     )
     n_chunks = max(1, math.ceil(spec.n_paths / spec.chunk_size))
     children = np.random.SeedSequence(spec.seed).spawn(n_chunks)
-    outs: list[WaterfallOutput] = []
-    exit_counts = np.zeros(len(EXIT_NAMES))
-    reneg = 0.0
-    for ci, child in enumerate(children):
+    def one_chunk(ci: int) -> tuple[WaterfallOutput, FloatArray, float]:
+        child = children[ci]
+        exit_counts = np.zeros(len(EXIT_NAMES))
+        reneg = 0.0
         m = min(spec.chunk_size, spec.n_paths - ci * spec.chunk_size)
         rng = np.random.default_rng(child)
         u, y = correlated_uniforms(rng, m, len(tenants), spec.rho, kind=spec.copula, nu=spec.nu)
@@ -490,7 +490,7 @@ def run_deal(
         collateral = (
             float(deal.facility.cost) * (value * mkt)[:, None] * np.minimum(path_mult, 1.0)[None, :]
         ).T
-        outs.append(
+        out = (
             run_waterfall(
                 coll,
                 collateral,
@@ -505,6 +505,18 @@ def run_deal(
                 prepayments=prepay,
             )
         )
+        return out, exit_counts, reneg
+
+    if spec.n_jobs > 1 and n_chunks > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=spec.n_jobs) as pool:
+            parts = list(pool.map(one_chunk, range(n_chunks)))
+    else:
+        parts = [one_chunk(ci) for ci in range(n_chunks)]
+    outs = [pt[0] for pt in parts]
+    exit_counts = sum((pt[1] for pt in parts), np.zeros(len(EXIT_NAMES)))
+    reneg = sum(pt[2] for pt in parts)
     weights = np.array([o.loss.shape[0] for o in outs], dtype=np.float64)
     weights /= weights.sum()
     mean_flows: dict[str, Any] = {

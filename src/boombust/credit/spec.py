@@ -30,7 +30,8 @@ class CreditRunSpec(BaseModel):
 
     n_paths: int = Field(default=10_000, ge=1, le=50_000_000)
     seed: int = Field(default=0, ge=0)
-    chunk_size: int = Field(default=25_000, ge=1)
+    chunk_size: int = Field(default=25_000, ge=1, description="paths per seeded chunk")
+    n_jobs: int = Field(default=1, ge=1, le=64, description="threads over chunks; same numbers")
     gpu_life: float | None = Field(default=None, gt=0, le=30, description="IT useful life, years")
     horizon_years: float | None = Field(default=None, gt=0, le=60)
     start: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
