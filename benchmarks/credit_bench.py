@@ -67,13 +67,35 @@ def pool_deal() -> Deal:
             "leases": leases,
             "triggers": {"dscr_trap": 1.3, "ltv_max": 0.8, "reserve_months": 6},
             "tranches": [
-                {"id": "a", "name": "A", "attach": 0.4, "detach": 1.0, "notional": 0.6,
-                 "coupon": 0.055, "amortisation": "amortising", "maturity": "2045-01"},
-                {"id": "b", "name": "B", "attach": 0.2, "detach": 0.4, "notional": 0.2,
-                 "coupon": 0.07, "amortisation": "amortising", "maturity": "2045-01",
-                 "pik_below_trigger": True},
-                {"id": "eq", "name": "equity", "attach": 0.0, "detach": 0.2, "notional": 0.2,
-                 "amortisation": "equity"},
+                {
+                    "id": "a",
+                    "name": "A",
+                    "attach": 0.4,
+                    "detach": 1.0,
+                    "notional": 0.6,
+                    "coupon": 0.055,
+                    "amortisation": "amortising",
+                    "maturity": "2045-01",
+                },
+                {
+                    "id": "b",
+                    "name": "B",
+                    "attach": 0.2,
+                    "detach": 0.4,
+                    "notional": 0.2,
+                    "coupon": 0.07,
+                    "amortisation": "amortising",
+                    "maturity": "2045-01",
+                    "pik_below_trigger": True,
+                },
+                {
+                    "id": "eq",
+                    "name": "equity",
+                    "attach": 0.0,
+                    "detach": 0.2,
+                    "notional": 0.2,
+                    "amortisation": "equity",
+                },
             ],
         }
     )
@@ -99,23 +121,34 @@ def main() -> None:
     print(f"  max conservation error {res.max_conservation_error:.1e} USD bn")
     n = args.copula_paths
     t0 = time.perf_counter()
-    r = simulate_pool_loss(0.02, rho=0.2, lgd=0.6, n_names=1000, n_paths=n, seed=1, method="binomial")
+    r = simulate_pool_loss(
+        0.02, rho=0.2, lgd=0.6, n_names=1000, n_paths=n, seed=1, method="binomial"
+    )
     dt = time.perf_counter() - t0
-    print(f"[copula] binomial (exact conditional count), {n:,} paths x 1,000 names: {dt:.2f} s; "
-          f"EL[3-7%] = {r.tranche_el(0.03, 0.07)[0]:.5f}")
+    print(
+        f"[copula] binomial (exact conditional count), {n:,} paths x 1,000 names: {dt:.2f} s; "
+        f"EL[3-7%] = {r.tranche_el(0.03, 0.07)[0]:.5f}"
+    )
     pds = np.repeat([0.005, 0.01, 0.02, 0.04, 0.08], 200)
     w = np.random.default_rng(0).uniform(0.5, 1.5, 1000)
     t0 = time.perf_counter()
-    r = simulate_pool_loss(pds, rho=0.2, lgd=0.6, weights=w, n_paths=n, seed=1,
-                           method="per_name", n_jobs=args.jobs)
+    r = simulate_pool_loss(
+        pds, rho=0.2, lgd=0.6, weights=w, n_paths=n, seed=1, method="per_name", n_jobs=args.jobs
+    )
     dt = time.perf_counter() - t0
-    print(f"[copula] per-name (1,000 uniforms per path), {n:,} paths, heterogeneous: {dt:.2f} s; "
-          f"EL[3-7%] = {r.tranche_el(0.03, 0.07)[0]:.5f}")
+    print(
+        f"[copula] per-name (1,000 uniforms per path), {n:,} paths, heterogeneous: {dt:.2f} s; "
+        f"EL[3-7%] = {r.tranche_el(0.03, 0.07)[0]:.5f}"
+    )
     if importlib.util.find_spec("absbox") is None:
-        print("[peer] absbox not installed (pip install absbox; needs a Hastructure server): skipped")
+        print(
+            "[peer] absbox not installed (pip install absbox; needs a Hastructure server): skipped"
+        )
     else:
-        print("[peer] absbox installed; not run: it calls a remote Hastructure server "
-              "(deterministic cash flows, <= 10 scenarios per request)")
+        print(
+            "[peer] absbox installed; not run: it calls a remote Hastructure server "
+            "(deterministic cash flows, <= 10 scenarios per request)"
+        )
     print(f"load average after: {os.getloadavg()}")
 
 

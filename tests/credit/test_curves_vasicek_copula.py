@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 
@@ -56,10 +57,13 @@ def test_h100_rental_path_interpolates_and_compresses() -> None:
 
 
 @pytest.mark.parametrize(
-    ("x", "y", "r"), [(0.3, -1.2, -0.9), (-2.0, -2.5, 0.5), (0.0, -1.0, 0.4), (0.0, 0.0, 0.3), (-3, 1, -0.99)]
+    ("x", "y", "r"),
+    [(0.3, -1.2, -0.9), (-2.0, -2.5, 0.5), (0.0, -1.0, 0.4), (0.0, 0.0, 0.3), (-3, 1, -0.99)],
 )
 def test_bivariate_normal_matches_scipy_genz(x: float, y: float, r: float) -> None:
-    ref = stats.multivariate_normal.cdf([x, y], [0, 0], [[1, r], [r, 1]], abseps=1e-12, releps=1e-12)
+    ref = stats.multivariate_normal.cdf(
+        [x, y], [0, 0], [[1, r], [r, 1]], abseps=1e-12, releps=1e-12
+    )
     assert bivariate_normal_cdf(x, y, r) == pytest.approx(ref, abs=1e-10)
 
 
@@ -80,7 +84,7 @@ def test_tranches_add_up_to_pool_el_and_quantile_inverts_cdf() -> None:
     pts = [0, 0.03, 0.07, 0.15, 1]
     rows = vasicek_tranches(pts, 0.02, 0.2, 0.6)
     assert sum(r.expected_loss * (r.detach - r.attach) for r in rows) == pytest.approx(0.02 * 0.6)
-    assert all(a.expected_loss > b.expected_loss for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.expected_loss > b.expected_loss for a, b in itertools.pairwise(rows))
     q = vasicek_quantile(0.999, 0.02, 0.2, 0.6)
     assert vasicek_cdf(q, 0.02, 0.2, 0.6) == pytest.approx(0.999, abs=1e-9)
 
@@ -105,8 +109,12 @@ def test_finite_pool_mc_methods_agree_with_binomial_quadrature() -> None:
 
 def test_t_copula_mc_vs_quadrature_and_fatter_senior_tail() -> None:
     n = 200_000
-    res = simulate_pool_loss(0.02, rho=0.2, lgd=0.6, kind="t", nu=4, method="large_pool", n_paths=n, seed=11)
-    oracle = tranche_el_quadrature(0.07, 0.15, 0.02, 0.2, lgd=0.6, kind="t", nu=4, n_y=1000, n_w=1000)
+    res = simulate_pool_loss(
+        0.02, rho=0.2, lgd=0.6, kind="t", nu=4, method="large_pool", n_paths=n, seed=11
+    )
+    oracle = tranche_el_quadrature(
+        0.07, 0.15, 0.02, 0.2, lgd=0.6, kind="t", nu=4, n_y=1000, n_w=1000
+    )
     el, se = res.tranche_el(0.07, 0.15)
     assert abs(el - oracle) < 3 * se
     # tail dependence: the t copula puts more loss on the senior tranche than the Gaussian
@@ -116,7 +124,7 @@ def test_t_copula_mc_vs_quadrature_and_fatter_senior_tail() -> None:
 def test_tranche_losses_add_up_to_pool_loss_and_seeded() -> None:
     res = simulate_pool_loss(0.05, rho=0.3, lgd=0.5, n_names=100, n_paths=5000, seed=1)
     pts = [0, 0.03, 0.07, 0.15, 1]
-    total = sum((d - a) * tranche_loss(res.loss, a, d) for a, d in zip(pts, pts[1:], strict=False))
+    total = sum((d - a) * tranche_loss(res.loss, a, d) for a, d in itertools.pairwise(pts))
     np.testing.assert_allclose(total, res.loss, atol=1e-14)
     again = simulate_pool_loss(0.05, rho=0.3, lgd=0.5, n_names=100, n_paths=5000, seed=1)
     np.testing.assert_array_equal(res.loss, again.loss)

@@ -33,7 +33,9 @@ def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 def test_examples_run_conserve_cash_and_are_seeded(path: Path) -> None:
     deal, run, sources, _ = load_deal(str(path))
     assert sources, "examples cite their sources"
-    spec = (run or CreditRunSpec()).model_copy(update={"n_paths": 600, "chunk_size": 250, "seed": 5})
+    spec = (run or CreditRunSpec()).model_copy(
+        update={"n_paths": 600, "chunk_size": 250, "seed": 5}
+    )
     a = run_deal(deal, spec)
     b = run_deal(deal, spec)
     assert a.max_conservation_error < 1e-11
@@ -75,8 +77,14 @@ def test_tenant_default_marginal_matches_pd() -> None:
     P(tau < H) = 1 - (1 - pd)^H (the copula preserves the marginal)."""
     deal, _, _, _ = load_deal(str(HYPERION))
     spec = CreditRunSpec(
-        n_paths=20000, tenant_pd=0.05, stress_multiple=1.0, seed=3,
-        walk_away_ratio=0.0, renegotiate_ratio=0.0, copula="t", nu=4,
+        n_paths=20000,
+        tenant_pd=0.05,
+        stress_multiple=1.0,
+        seed=3,
+        walk_away_ratio=0.0,
+        renegotiate_ratio=0.0,
+        copula="t",
+        nu=4,
     )
     res = run_deal(deal, spec)
     horizon = float(res.period_years[-1])
@@ -86,7 +94,21 @@ def test_tenant_default_marginal_matches_pd() -> None:
 
 
 def test_cli_run_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run_cli(["credit", "run", str(HYPERION), "--paths", "300", "--seed", "1", "--gpu-life", "2.5", "--json"], capsys)
+    code, out, _ = _run_cli(
+        [
+            "credit",
+            "run",
+            str(HYPERION),
+            "--paths",
+            "300",
+            "--seed",
+            "1",
+            "--gpu-life",
+            "2.5",
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0
     data = json.loads(out)
     assert data["gpu_life"] == 2.5
@@ -95,7 +117,19 @@ def test_cli_run_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_vasicek_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run_cli(
-        ["credit", "vasicek", "--pd", "0.02", "--rho", "0.2", "--lgd", "0.6", "--tranches", "0,0.03,0.07,0.15,1", "--json"],
+        [
+            "credit",
+            "vasicek",
+            "--pd",
+            "0.02",
+            "--rho",
+            "0.2",
+            "--lgd",
+            "0.6",
+            "--tranches",
+            "0,0.03,0.07,0.15,1",
+            "--json",
+        ],
         capsys,
     )
     assert code == 0
@@ -115,15 +149,26 @@ def _bad(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("edit", "expect"),
     [
-        (lambda r: r["deal"]["tranches"][1].update(attach=0.25), ["dc-abs-2025", "tranches", "overlap"]),
-        (lambda r: r["deal"]["tranches"][1].update(attach=0.35), ["dc-abs-2025", "tranches", "gap"]),
-        (lambda r: r["deal"]["leases"][3].pop("renewal"), ["dc-abs-2025", "leases", "renewal", "enterprise-d"]),
+        (
+            lambda r: r["deal"]["tranches"][1].update(attach=0.25),
+            ["dc-abs-2025", "tranches", "overlap"],
+        ),
+        (
+            lambda r: r["deal"]["tranches"][1].update(attach=0.35),
+            ["dc-abs-2025", "tranches", "gap"],
+        ),
+        (
+            lambda r: r["deal"]["leases"][3].pop("renewal"),
+            ["dc-abs-2025", "leases", "renewal", "enterprise-d"],
+        ),
         (lambda r: r["deal"]["leases"][0].update(annual_rent=-0.01), ["annual_rent", "negative"]),
         (lambda r: r["run"].update(rho=1.0), ["rho", "less than 1"]),
         (lambda r: r["run"].update(rho=-0.1), ["rho"]),
     ],
 )
-def test_bad_input_exits_3_naming_field(tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, expect) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_exits_3_naming_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, expect
+) -> None:  # type: ignore[no-untyped-def]
     p = _bad(tmp_path, edit)
     code, _, err = _run_cli(["credit", "run", str(p), "--paths", "10"], capsys)
     assert code == 3
@@ -136,11 +181,16 @@ def test_bad_input_exits_3_naming_field(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_bad_vasicek_inputs_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run_cli(["credit", "vasicek", "--pd", "0.02", "--rho", "1.0"], capsys)
-    assert code == 3 and "rho" in err
-    code, _, err = _run_cli(["credit", "vasicek", "--pd", "0.02", "--rho", "0.2", "--tranches", "0,0.1,0.05,1"], capsys)
-    assert code == 3 and "tranches" in err
+    assert code == 3
+    assert "rho" in err
+    code, _, err = _run_cli(
+        ["credit", "vasicek", "--pd", "0.02", "--rho", "0.2", "--tranches", "0,0.1,0.05,1"], capsys
+    )
+    assert code == 3
+    assert "tranches" in err
 
 
 def test_unknown_dataset_deal_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run_cli(["credit", "run", "nope-dataset:hyperion"], capsys)
-    assert code == 3 and "nope-dataset" in err
+    assert code == 3
+    assert "nope-dataset" in err

@@ -14,7 +14,9 @@ CENT = 1e-11  # one cent in USD billions
 
 def _classes(t: int, f: int, ard: int | None = None, pik: bool = True) -> list[DebtClass]:
     return [
-        DebtClass("a", 0.6, 0.05, level_payment_schedule(0.6, 0.05, t, f, t), maturity=t - 1, ard=ard),
+        DebtClass(
+            "a", 0.6, 0.05, level_payment_schedule(0.6, 0.05, t, f, t), maturity=t - 1, ard=ard
+        ),
         DebtClass("b", 0.25, 0.08, np.zeros(t), maturity=t - 1, ard=ard, pik_below_trigger=pik),
     ]
 
@@ -31,23 +33,41 @@ def _classes(t: int, f: int, ard: int | None = None, pik: bool = True) -> list[D
     fee=st.floats(0.0, 0.02),
 )
 def test_cash_is_conserved_to_the_cent(
-    seed: int, scale: float, dscr: float | None, ltv: float | None, reserve: float | None,
-    mode: str, ard: int | None, fee: float,
+    seed: int,
+    scale: float,
+    dscr: float | None,
+    ltv: float | None,
+    reserve: float | None,
+    mode: str,
+    ard: int | None,
+    fee: float,
 ) -> None:
     rng = np.random.default_rng(seed)
     t, f = 40, 4
     coll = rng.exponential(scale, size=(16, t)) * (rng.random((16, t)) > 0.1)
     value = rng.uniform(0.3, 1.5, size=(16, t))
     out = run_waterfall(
-        coll, value, _classes(t, f, ard), periods_per_year=f, fee_rate=fee, dscr_trap=dscr,
-        ltv_max=ltv, reserve_months=reserve, principal=mode,  # type: ignore[arg-type]
-        prepayments=coll * 0.2, record=True,
+        coll,
+        value,
+        _classes(t, f, ard),
+        periods_per_year=f,
+        fee_rate=fee,
+        dscr_trap=dscr,
+        ltv_max=ltv,
+        reserve_months=reserve,
+        principal=mode,  # type: ignore[arg-type]
+        prepayments=coll * 0.2,
+        record=True,
     )
     fl = out.flows
     assert fl is not None
     paid = (
-        fl["fees"] + fl["interest"].sum(axis=2) + fl["principal"].sum(axis=2) + fl["equity"]
-        + fl["reserve_change"] + fl["trap_change"]
+        fl["fees"]
+        + fl["interest"].sum(axis=2)
+        + fl["principal"].sum(axis=2)
+        + fl["equity"]
+        + fl["reserve_change"]
+        + fl["trap_change"]
     )
     np.testing.assert_allclose(paid, coll, rtol=0, atol=CENT)
     for arr in (fl["fees"], fl["interest"], fl["principal"], fl["equity"]):
@@ -70,7 +90,9 @@ def test_level_payment_schedule_is_the_annuity() -> None:
 def test_exact_debt_service_repays_everything_and_nothing_is_lost() -> None:
     t, f = 20, 1
     cls = _classes(t, f)
-    need = cls[0].scheduled_principal + 0.05 * (0.6 - np.concatenate([[0], np.cumsum(cls[0].scheduled_principal)[:-1]]))
+    need = cls[0].scheduled_principal + 0.05 * (
+        0.6 - np.concatenate([[0], np.cumsum(cls[0].scheduled_principal)[:-1]])
+    )
     need = need + 0.08 * 0.25
     need[-1] += 0.25
     out = run_waterfall(need[None, :] + 1e-12, np.ones((1, t)), cls, periods_per_year=f)
@@ -88,7 +110,10 @@ def test_pik_below_trigger_capitalises_junior_interest() -> None:
     t, f = 8, 4
     # debt service 0.6 x 5%/4 + 0.25 x 8%/4 = 0.0125 a quarter; 0.015 gives DSCR 1.2 < 1.3
     coll = np.full((1, t), 0.015)
-    cls = [DebtClass("a", 0.6, 0.05, np.zeros(t), maturity=100), DebtClass("b", 0.25, 0.08, np.zeros(t), maturity=100, pik_below_trigger=True)]
+    cls = [
+        DebtClass("a", 0.6, 0.05, np.zeros(t), maturity=100),
+        DebtClass("b", 0.25, 0.08, np.zeros(t), maturity=100, pik_below_trigger=True),
+    ]
     out = run_waterfall(coll, np.ones((1, t)), cls, periods_per_year=f, dscr_trap=1.3, record=True)
     assert out.interest_paid[0, 1] == 0.0
     assert out.mean_flows["pik"][0, 1] == pytest.approx(0.25 * 0.08 / 4)

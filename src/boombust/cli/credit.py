@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import typer
@@ -94,10 +95,14 @@ def vasicek(
         ("lgd", 0.0 < lgd <= 1.0, f"must be in (0, 1], got {lgd}"),
         (
             "tranches",
-            len(pts) >= 2 and all(b > a for a, b in zip(pts, pts[1:], strict=False)),
+            len(pts) >= 2 and all(b > a for a, b in itertools.pairwise(pts)),
             f"attachment points must increase strictly, got {pts}",
         ),
-        ("tranches", bool(pts) and pts[0] >= 0 and pts[-1] <= 1, f"points must lie in [0, 1], got {pts}"),
+        (
+            "tranches",
+            bool(pts) and pts[0] >= 0 and pts[-1] <= 1,
+            f"points must lie in [0, 1], got {pts}",
+        ),
     ]
     for name, ok, msg in checks:
         if not ok:

@@ -70,10 +70,7 @@ def draw_factors(
 ) -> tuple[FloatArray, FloatArray]:
     """Common factor ``Y`` and the t-copula scale ``sqrt(W / nu)`` (ones for Gaussian)."""
     y = rng.standard_normal(n_paths)
-    if kind == "t":
-        scale = np.sqrt(rng.chisquare(nu, n_paths) / nu)
-    else:
-        scale = np.ones(n_paths)
+    scale = np.sqrt(rng.chisquare(nu, n_paths) / nu) if kind == "t" else np.ones(n_paths)
     return y, scale
 
 
@@ -113,10 +110,7 @@ def correlated_uniforms(
     y, scale = draw_factors(rng, n_paths, kind, nu)
     z = rng.standard_normal((n_paths, n_names))
     x = math.sqrt(rho) * y[:, None] + math.sqrt(1.0 - rho) * z
-    if kind == "gaussian":
-        u = special.ndtr(x)
-    else:
-        u = stats.t.cdf(x / scale[:, None], nu)
+    u = special.ndtr(x) if kind == "gaussian" else stats.t.cdf(x / scale[:, None], nu)
     return np.asarray(u, dtype=np.float64), y
 
 
@@ -221,6 +215,7 @@ def simulate_pool_loss(
     children = np.random.SeedSequence(seed).spawn(n_chunks)
     c32 = threshold(pdv, kind, nu).astype(np.float32)
     loss_per_name = (lgdv * wv).astype(np.float32)
+
     def one_chunk(i: int) -> tuple[FloatArray, FloatArray]:
         m = min(chunk_size, n_paths - i * chunk_size)
         rng = np.random.default_rng(children[i])
@@ -295,8 +290,12 @@ def _per_name_uniform_chunk(
         ur = u[:r]
         rng.random(out=ur, dtype=np.float32)
         p = conditional_default_probability(
-            levels[None, :], rho, y[start : start + r, None], scale[start : start + r, None],
-            kind=kind, nu=nu,
+            levels[None, :],
+            rho,
+            y[start : start + r, None],
+            scale[start : start + r, None],
+            kind=kind,
+            nu=nu,
         ).astype(np.float32)
         hit = np.empty_like(ur, dtype=np.float32)
         for g in range(levels.size):

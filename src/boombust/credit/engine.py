@@ -8,6 +8,7 @@ aggregated into tranche metrics (EL, PD, LGD, WAL, quantiles, price, implied rat
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,12 @@ from boombust.credit.curves import facility_value_fraction
 from boombust.credit.leases import EXIT_NAMES, LeaseMarket, simulate_lease
 from boombust.credit.rating import IdealizedTable, implied_rating, load_idealized_table
 from boombust.credit.spec import CreditRunSpec
-from boombust.credit.waterfall import DebtClass, WaterfallOutput, level_payment_schedule, run_waterfall
+from boombust.credit.waterfall import (
+    DebtClass,
+    WaterfallOutput,
+    level_payment_schedule,
+    run_waterfall,
+)
 from boombust.data.schema import AmortisationKind, Deal, Record, Source, Tranche
 from boombust.errors import InputError, Issue
 
@@ -65,7 +71,9 @@ def _deal_start(deal: Deal, spec: CreditRunSpec) -> str | None:
 
 
 def _debt_tranches(deal: Deal) -> list[tuple[int, Tranche]]:
-    debt = [(i, t) for i, t in enumerate(deal.tranches) if t.amortisation is not AmortisationKind.equity]
+    debt = [
+        (i, t) for i, t in enumerate(deal.tranches) if t.amortisation is not AmortisationKind.equity
+    ]
     return sorted(debt, key=lambda it: -it[1].attach)
 
 
@@ -101,7 +109,7 @@ def check_deal(
             order[0],
             "attach",
         )
-    for a, b in zip(order, order[1:], strict=False):
+    for a, b in itertools.pairwise(order):
         ta, tb = deal.tranches[a], deal.tranches[b]
         if tb.attach < ta.detach - 1e-9:
             add(
@@ -121,7 +129,8 @@ def check_deal(
             )
     if deal.tranches[order[-1]].detach < 1 - 1e-9:
         add(
-            f"the most senior tranche detaches at {deal.tranches[order[-1]].detach}; it must detach at 1",
+            f"the most senior tranche detaches at {deal.tranches[order[-1]].detach}; "
+            "it must detach at 1",
             "tranches",
             order[-1],
             "detach",
@@ -134,8 +143,15 @@ def check_deal(
     if start is not None:
         for i, t in finals:
             if t.maturity is not None and _years(t.maturity) <= _years(start):
-                add(f"legal final {t.maturity} is not after the deal start {start}", "tranches", i, "maturity")
-        bond_life = max((_years(t.maturity) - _years(start) for _, t in finals if t.maturity), default=None)
+                add(
+                    f"legal final {t.maturity} is not after the deal start {start}",
+                    "tranches",
+                    i,
+                    "maturity",
+                )
+        bond_life = max(
+            (_years(t.maturity) - _years(start) for _, t in finals if t.maturity), default=None
+        )
         if bond_life is not None:
             for j, ls in enumerate(deal.leases):
                 off = _years(ls.start) - _years(start) if ls.start else 0.0
@@ -165,7 +181,8 @@ def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], st
 
         if name not in bundled_datasets():
             raise InputError(
-                f"no bundled dataset {name!r} (bundled: {', '.join(bundled_datasets()) or 'none yet'}); "
+                f"no bundled dataset {name!r} "
+                f"(bundled: {', '.join(bundled_datasets()) or 'none yet'}); "
                 "pass a DEAL.yaml instead (see src/boombust/credit/examples/)",
                 field="deal",
             )
@@ -281,7 +298,9 @@ class CreditResult:
             )
         outs = ", ".join(f"{k} {v:.1%}" for k, v in self.lease_outcomes.items())
         lines.append(f"lease outcomes (share of lease-paths): {outs}")
-        lines.append(f"max cash-conservation error per period: {self.max_conservation_error:.2e} USD bn")
+        lines.append(
+            f"max cash-conservation error per period: {self.max_conservation_error:.2e} USD bn"
+        )
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -323,7 +342,13 @@ class CreditResult:
         a0, a1 = axes[0], axes[1]
         for t in self.tranches:
             x = self.losses[t.id]
-            a0.hist(x, bins=50, range=(0, 1), histtype="step", label=f"{t.id} (EL {t.expected_loss:.2%})")
+            a0.hist(
+                x,
+                bins=50,
+                range=(0, 1),
+                histtype="step",
+                label=f"{t.id} (EL {t.expected_loss:.2%})",
+            )
         a0.set_yscale("log")
         a0.set_xlabel("loss, fraction of tranche notional")
         a0.set_ylabel("paths")
@@ -389,11 +414,15 @@ def run_deal(
     if spec.horizon_years is not None:
         horizon = spec.horizon_years
         if finals and horizon < max(finals) - 1e-9:
-            notes.append("horizon ends before a legal final: balances left then are counted as losses")
+            notes.append(
+                "horizon ends before a legal final: balances left then are counted as losses"
+            )
     else:
         horizon = max(finals) if finals else 20.0
         if not finals:
-            notes.append("no legal final given: 20-year horizon; balances left then count as losses")
+            notes.append(
+                "no legal final given: 20-year horizon; balances left then count as losses"
+            )
     n_t = max(1, math.ceil(horizon * f - 1e-9))
     t_end = (np.arange(n_t) + 1.0) / f
     classes: list[DebtClass] = []
@@ -433,7 +462,11 @@ def run_deal(
     disc = np.array(
         [
             spec.risk_free
-            + (spec.price_spread_bp if spec.price_spread_bp is not None else float(t.spread_bp or 0.0))
+            + (
+                spec.price_spread_bp
+                if spec.price_spread_bp is not None
+                else float(t.spread_bp or 0.0)
+            )
             / 1e4
             if (t.spread_bp is not None or spec.price_spread_bp is not None)
             else cl.coupon
@@ -442,6 +475,7 @@ def run_deal(
     )
     n_chunks = max(1, math.ceil(spec.n_paths / spec.chunk_size))
     children = np.random.SeedSequence(spec.seed).spawn(n_chunks)
+
     def one_chunk(ci: int) -> tuple[WaterfallOutput, FloatArray, float]:
         child = children[ci]
         exit_counts = np.zeros(len(EXIT_NAMES))
@@ -490,20 +524,18 @@ def run_deal(
         collateral = (
             float(deal.facility.cost) * (value * mkt)[:, None] * np.minimum(path_mult, 1.0)[None, :]
         ).T
-        out = (
-            run_waterfall(
-                coll,
-                collateral,
-                classes,
-                periods_per_year=f,
-                fee_rate=fee_rate,
-                dscr_trap=trig.dscr_trap if trig else None,
-                ltv_max=trig.ltv_max if trig else None,
-                reserve_months=trig.reserve_months if trig else None,
-                principal=spec.principal,
-                discount_rates=disc,
-                prepayments=prepay,
-            )
+        out = run_waterfall(
+            coll,
+            collateral,
+            classes,
+            periods_per_year=f,
+            fee_rate=fee_rate,
+            dscr_trap=trig.dscr_trap if trig else None,
+            ltv_max=trig.ltv_max if trig else None,
+            reserve_months=trig.reserve_months if trig else None,
+            principal=spec.principal,
+            discount_rates=disc,
+            prepayments=prepay,
         )
         return out, exit_counts, reneg
 
@@ -520,7 +552,8 @@ def run_deal(
     weights = np.array([o.loss.shape[0] for o in outs], dtype=np.float64)
     weights /= weights.sum()
     mean_flows: dict[str, Any] = {
-        k: sum(w * o.mean_flows[k] for w, o in zip(weights, outs, strict=True)) for k in outs[0].mean_flows
+        k: sum(w * o.mean_flows[k] for w, o in zip(weights, outs, strict=True))
+        for k in outs[0].mean_flows
     }
     mean_flows["_debt_ids"] = np.array([cl.name for cl in classes])
     loss = np.concatenate([o.loss for o in outs])
@@ -537,15 +570,37 @@ def run_deal(
         pdv = float((x > 1e-9).mean())
         rating = implied_rating(el, wal, table)
         metrics.append(
-            _metrics(t, cl.coupon, x, wal, 100.0 * float(pv[:, k].mean()) / cl.notional, rating.rating, rating.note)
+            _metrics(
+                t,
+                cl.coupon,
+                x,
+                wal,
+                100.0 * float(pv[:, k].mean()) / cl.notional,
+                rating.rating,
+                rating.note,
+            )
         )
         losses[t.id] = x
         del pdv
     eq_notional = sum(float(t.notional) for t in equity)
     for t in equity:
         share = float(t.notional) / eq_notional if eq_notional else 0.0
-        x = np.clip(1.0 - share * eq_paid / float(t.notional), 0.0, 1.0) if t.notional else np.zeros_like(eq_paid)
-        metrics.append(_metrics(t, None, x, float("nan"), float("nan"), "-", "equity: loss = 1 - distributions / notional (undiscounted)"))
+        x = (
+            np.clip(1.0 - share * eq_paid / float(t.notional), 0.0, 1.0)
+            if t.notional
+            else np.zeros_like(eq_paid)
+        )
+        metrics.append(
+            _metrics(
+                t,
+                None,
+                x,
+                float("nan"),
+                float("nan"),
+                "-",
+                "equity: loss = 1 - distributions / notional (undiscounted)",
+            )
+        )
         losses[t.id] = x
     metrics.sort(key=lambda mt: -mt.attach)
     total_leases = exit_counts.sum()
@@ -557,7 +612,9 @@ def run_deal(
             "supply a full 1-10y table via rating_table"
         )
     spec_dict = spec.model_dump()
-    prov = Provenance(spec=spec_dict, seed=spec.seed, data_hash=stable_hash(deal.model_dump(mode="json")))
+    prov = Provenance(
+        spec=spec_dict, seed=spec.seed, data_hash=stable_hash(deal.model_dump(mode="json"))
+    )
     return CreditResult(
         deal_id=deal.id,
         deal_name=deal.name,
@@ -576,7 +633,13 @@ def run_deal(
 
 
 def _metrics(
-    t: Tranche, coupon: float | None, x: FloatArray, wal: float, price: float, rating: str, note: str | None
+    t: Tranche,
+    coupon: float | None,
+    x: FloatArray,
+    wal: float,
+    price: float,
+    rating: str,
+    note: str | None,
 ) -> TrancheMetrics:
     el = float(x.mean())
     pdv = float((x > 1e-9).mean())

@@ -141,10 +141,7 @@ def simulate_lease(
         leaves = undecided & ((stress_time <= d) | (ratio < market.walk_away_ratio))
         walk = np.where(leaves, d, walk)
         reneg = undecided & ~leaves & (ratio < market.renegotiate_ratio)
-        if market.rent_haircut is not None:
-            new = cur * (1.0 - market.rent_haircut)
-        else:
-            new = cur * ratio
+        new = cur * (1.0 - market.rent_haircut) if market.rent_haircut is not None else cur * ratio
         cur = np.where(reneg, new, cur)
         renegotiated |= reneg
         factor[:, j] = cur
@@ -211,7 +208,9 @@ def simulate_lease(
             exit_reason == EXIT_EARLY,
             float(lease.early_termination_fee_years)
             * contract_rate_vec(exit_finite)
-            * factor[rows, np.clip(np.searchsorted(seg_bounds, exit_finite, side="right") - 1, 0, n_opt)],
+            * factor[
+                rows, np.clip(np.searchsorted(seg_bounds, exit_finite, side="right") - 1, 0, n_opt)
+            ],
             0.0,
         )
     exit_cash = np.where(exit_reason != EXIT_NONE, rvg + fee, 0.0)

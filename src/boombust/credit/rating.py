@@ -47,7 +47,9 @@ class IdealizedTable:
     def full_grid(self) -> bool:
         return len(self.horizons) > 1
 
-    def expected_loss(self, horizon: float) -> tuple[np.ndarray[Any, np.dtype[np.float64]], str | None]:
+    def expected_loss(
+        self, horizon: float
+    ) -> tuple[np.ndarray[Any, np.dtype[np.float64]], str | None]:
         """Idealized EL per rating at ``horizon`` years, and a note if it is approximated."""
         el = self.default_rates * self.lgd
         h = np.asarray(self.horizons)
@@ -67,7 +69,9 @@ class IdealizedTable:
 def load_idealized_table(path: str | Path | None = None) -> IdealizedTable:
     """Load the shipped 10-year table (``path=None``) or a user YAML table."""
     if path is None:
-        text = resources.files("boombust.credit").joinpath("tables/moodys_idealized.yaml").read_text()
+        text = (
+            resources.files("boombust.credit").joinpath("tables/moodys_idealized.yaml").read_text()
+        )
         where = "moodys_idealized.yaml"
     else:
         try:
@@ -78,7 +82,9 @@ def load_idealized_table(path: str | Path | None = None) -> IdealizedTable:
     data = yaml.safe_load(text)
     if not isinstance(data, dict) or not isinstance(data.get("default_rates"), dict):
         raise InputError(
-            "a rating table needs `default_rates: {10: {Aaa: 0.0001, ...}}`", path=where, field="default_rates"
+            "a rating table needs `default_rates: {10: {Aaa: 0.0001, ...}}`",
+            path=where,
+            field="default_rates",
         )
     rows = data["default_rates"]
     horizons = sorted(float(h) for h in rows)
@@ -87,10 +93,14 @@ def load_idealized_table(path: str | Path | None = None) -> IdealizedTable:
     for i, h in enumerate(horizons):
         row = rows.get(int(h), rows.get(h, rows.get(str(int(h)))))
         if row is None or any(r not in row for r in ratings):
-            raise InputError(f"horizon {h:g} lacks some ratings of {ratings}", path=where, field="default_rates")
+            raise InputError(
+                f"horizon {h:g} lacks some ratings of {ratings}", path=where, field="default_rates"
+            )
         grid[i] = [float(row[r]) for r in ratings]
     if np.any(np.diff(grid, axis=1) < -1e-12):
-        raise InputError("default rates must not fall as the rating worsens", path=where, field="default_rates")
+        raise InputError(
+            "default rates must not fall as the rating worsens", path=where, field="default_rates"
+        )
     return IdealizedTable(
         horizons=tuple(horizons),
         ratings=tuple(ratings),
@@ -109,7 +119,9 @@ class ImpliedRating:
     note: str | None
 
 
-def implied_rating(expected_loss: float, wal: float, table: IdealizedTable | None = None) -> ImpliedRating:
+def implied_rating(
+    expected_loss: float, wal: float, table: IdealizedTable | None = None
+) -> ImpliedRating:
     """Best rating whose idealized EL at horizon ``wal`` is >= ``expected_loss``."""
     tab = table if table is not None else load_idealized_table()
     el_row, note = tab.expected_loss(wal)

@@ -17,11 +17,11 @@ Basel Committee (2005), "An explanatory note on the Basel II IRB risk weight fun
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from scipy import special, stats
 
 __all__ = [
@@ -59,8 +59,10 @@ def bivariate_normal_cdf(x: float, y: float, corr: float) -> float:
     if y == math.inf:
         return float(special.ndtr(x))
     if abs(corr) >= 1.0:
-        return float(special.ndtr(min(x, y))) if corr > 0 else max(
-            0.0, float(special.ndtr(x) + special.ndtr(y) - 1.0)
+        return (
+            float(special.ndtr(min(x, y)))
+            if corr > 0
+            else max(0.0, float(special.ndtr(x) + special.ndtr(y) - 1.0))
         )
     s = math.sqrt(1.0 - corr * corr)
     if x == 0.0 and y == 0.0:
@@ -109,7 +111,9 @@ def vasicek_call(strike: float, pd: float, rho: float, lgd: float = 1.0) -> floa
     return lgd * bivariate_normal_cdf(a, b, -math.sqrt(1 - rho))
 
 
-def vasicek_tranche_el(attach: float, detach: float, pd: float, rho: float, lgd: float = 1.0) -> float:
+def vasicek_tranche_el(
+    attach: float, detach: float, pd: float, rho: float, lgd: float = 1.0
+) -> float:
     """Expected loss of tranche ``[attach, detach]`` as a fraction of its notional."""
     if not 0.0 <= attach < detach <= 1.0:
         raise ValueError(f"need 0 <= attach < detach <= 1, got [{attach}, {detach}]")
@@ -135,13 +139,12 @@ def vasicek_tranches(
     pts = [float(p) for p in points]
     if len(pts) < 2:
         raise ValueError("need at least two attachment points, e.g. 0,1")
-    if any(b <= a for a, b in zip(pts, pts[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(pts)):
         raise ValueError(f"attachment points must increase strictly, got {pts}")
     if pts[0] < 0 or pts[-1] > 1:
         raise ValueError(f"attachment points must lie in [0, 1], got {pts}")
     _check(pd, rho, lgd)
     return [
         VasicekTranche(a, d, vasicek_tranche_el(a, d, pd, rho, lgd))
-        for a, d in zip(pts, pts[1:], strict=False)
+        for a, d in itertools.pairwise(pts)
     ]
-

@@ -49,8 +49,10 @@ class DebtClass:
     pik_below_trigger: bool = False
 
 
-def level_payment_schedule(notional: float, coupon: float, n_periods: int, f: int, t: int) -> FloatArray:
-    """Principal of a level-payment (mortgage-style) amortisation over ``n_periods``, length ``t``."""
+def level_payment_schedule(
+    notional: float, coupon: float, n_periods: int, f: int, t: int
+) -> FloatArray:
+    """Principal per period of a level-payment (mortgage-style) amortisation over ``n_periods``."""
     out = np.zeros(t)
     if n_periods <= 0:
         return out
@@ -77,6 +79,60 @@ class WaterfallOutput:
     mean_flows: dict[str, FloatArray]  # name -> (T,) or (T, K) path means
     max_conservation_error: float
     flows: dict[str, FloatArray] | None = field(default=None, repr=False)  # (P, T[, K])
+
+
+class _Period:
+    """Payments of one period: interest (with reserve draws and PIK) and principal by class."""
+
+    def __init__(
+        self,
+        t: int,
+        n_paths: int,
+        classes: list[DebtClass],
+        due_int: list[FloatArray],
+        due_prin: list[FloatArray],
+        triggered: npt.NDArray[np.bool_],
+        res_frac: float,
+        bal: FloatArray,
+    ) -> None:
+        k_n = len(classes)
+        self.t, self.n_paths, self.classes = t, n_paths, classes
+        self.due_int, self.due_prin, self.triggered = due_int, due_prin, triggered
+        self.res_frac, self.bal = res_frac, bal
+        self.interest = np.zeros((k_n, n_paths))
+        self.principal = np.zeros((k_n, n_paths))
+        self.pik = np.zeros((k_n, n_paths))
+
+    def pay_interest(
+        self, k: int, avail: FloatArray, reserve: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Pay class ``k`` interest from ``avail`` then the reserve; PIK below the trigger."""
+        due = self.due_int[k]
+        pik_now = k > 0 and self.classes[k].pik_below_trigger
+        cash_due = np.where(self.triggered, 0.0, due) if pik_now else due
+        paid = np.minimum(avail, cash_due)
+        avail = avail - paid
+        if self.res_frac > 0:
+            draw = np.minimum(reserve, cash_due - paid)
+            reserve = reserve - draw
+            paid = paid + draw
+        self.interest[k] = paid
+        self.pik[k] = due - paid
+        return avail, reserve
+
+    def pay_principal(self, k: int, avail: FloatArray, amount: FloatArray) -> FloatArray:
+        """Pay up to ``amount`` of class ``k`` principal (never more than it owes)."""
+        owed = self.bal[k] + self.pik[k] - self.principal[k]
+        paid: FloatArray = np.minimum(avail, np.minimum(amount, owed))
+        self.principal[k] += paid
+        left: FloatArray = avail - paid
+        return left
+
+    def principal_due(self, k: int) -> FloatArray:
+        cl = self.classes[k]
+        if self.t >= cl.maturity or (cl.ard is not None and self.t >= cl.ard):
+            return np.full(self.n_paths, np.inf)  # everything: legal final / hyper-amortisation
+        return self.due_prin[k]
 
 
 def run_waterfall(
@@ -180,9 +236,6 @@ def run_waterfall(
             avail -= fee
         else:
             fee = zeros
-        interest_t = np.zeros((k_n, n_paths))
-        principal_t = np.zeros((k_n, n_paths))
-        pik_t = np.zeros((k_n, n_paths))
         # scheduled debt service (before payments) for the DSCR test
         due_int = [bal[k] * rate[k] for k in range(k_n)]
         due_prin = [
@@ -196,42 +249,18 @@ def run_waterfall(
         if ltv_max is not None:
             triggered |= total_bal > ltv_max * np.maximum(cv[t], 1e-300)
 
-        def pay_interest(
-            k: int, avail: FloatArray, reserve: FloatArray
-        ) -> tuple[FloatArray, FloatArray]:
-            due = due_int[k]
-            cash_due = np.where(triggered, 0.0, due) if (k > 0 and classes[k].pik_below_trigger) else due
-            paid = np.minimum(avail, cash_due)
-            avail = avail - paid
-            if res_frac > 0:
-                draw = np.minimum(reserve, cash_due - paid)
-                reserve = reserve - draw
-                paid = paid + draw
-            interest_t[k] = paid
-            pik_t[k] = due - paid
-            return avail, reserve
-
-        def pay_principal(k: int, avail: FloatArray, amount: FloatArray) -> FloatArray:
-            paid = np.minimum(avail, np.minimum(amount, bal[k] + pik_t[k] - principal_t[k]))
-            principal_t[k] += paid
-            return avail - paid
-
-        def principal_due(k: int) -> FloatArray:
-            cl = classes[k]
-            if t >= cl.maturity or (cl.ard is not None and t >= cl.ard):
-                return np.full(n_paths, np.inf)  # everything (legal final / hyper-amortisation)
-            return due_prin[k]
-
+        st = _Period(t, n_paths, classes, due_int, due_prin, triggered, res_frac, bal)
+        interest_t, principal_t, pik_t = st.interest, st.principal, st.pik
         if k_n:
-            avail, reserve = pay_interest(0, avail, reserve)
+            avail, reserve = st.pay_interest(0, avail, reserve)
         if res_frac > 0:  # reserve top-up after senior interest
             top = np.minimum(avail, np.maximum(target - reserve, 0.0))
             reserve = reserve + top
             avail = avail - top
         if principal == "pro_rata" and k_n:
             for k in range(1, k_n):
-                avail, reserve = pay_interest(k, avail, reserve)
-            dues = np.stack([principal_due(k) for k in range(k_n)])
+                avail, reserve = st.pay_interest(k, avail, reserve)
+            dues = np.stack([st.principal_due(k) for k in range(k_n)])
             inf = np.isinf(dues)
             seq = triggered | inf.any(axis=0)
             finite = np.where(inf, 0.0, dues)
@@ -242,12 +271,12 @@ def run_waterfall(
                 principal_t[k] += pool * finite[k] / safe
             avail = avail - pool
             for k in range(k_n):
-                avail = pay_principal(k, avail, np.where(seq, dues[k], 0.0))
+                avail = st.pay_principal(k, avail, np.where(seq, dues[k], 0.0))
         else:
             for k in range(k_n):
                 if k > 0:
-                    avail, reserve = pay_interest(k, avail, reserve)
-                avail = pay_principal(k, avail, principal_due(k))
+                    avail, reserve = st.pay_interest(k, avail, reserve)
+                avail = st.pay_principal(k, avail, st.principal_due(k))
         if pre is not None:
             extra = np.minimum(avail, pre[t])
             for k in range(k_n):
