@@ -194,3 +194,12 @@ def test_unknown_dataset_deal_is_a_clear_error(capsys: pytest.CaptureFixture[str
     code, _, err = _run_cli(["credit", "run", "nope-dataset:hyperion"], capsys)
     assert code == 3
     assert "nope-dataset" in err
+
+
+def test_threads_give_the_same_numbers() -> None:
+    deal, run, _, _ = load_deal(str(ABS))
+    spec = (run or CreditRunSpec()).model_copy(update={"n_paths": 400, "chunk_size": 100})
+    a = run_deal(deal, spec)
+    b = run_deal(deal, spec.model_copy(update={"n_jobs": 2}))
+    for k in a.losses:
+        np.testing.assert_array_equal(a.losses[k], b.losses[k])
