@@ -133,7 +133,8 @@ def test_rating_map_with_the_ten_year_row() -> None:
     r5 = implied_rating(0.005, 5.0, tab)
     assert r5.rating == "Baa1"
     assert r5.idealized_el == pytest.approx(0.026 * 0.55 / 2)
-    assert r5.note is not None and "approximation" in r5.note
+    assert r5.note is not None
+    assert "approximation" in r5.note
     assert implied_rating(0.0, 10.0, tab).rating == "Aaa"
     assert implied_rating(0.9, 10.0, tab).rating == "C"
 
