@@ -605,7 +605,7 @@ def run_deal(
     metrics.sort(key=lambda mt: -mt.attach)
     total_leases = exit_counts.sum()
     outcomes = {EXIT_NAMES[i]: float(exit_counts[i] / total_leases) for i in range(len(EXIT_NAMES))}
-    outcomes["renegotiated"] = reneg / total_leases
+    outcomes["renegotiated"] = float(reneg / total_leases)
     if not table.full_grid:
         notes.append(
             "implied ratings use the 10-year idealized EL row scaled by WAL/10 (an approximation); "
