@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
 from boombust.credit.copula import (
@@ -130,6 +132,18 @@ def test_tranche_losses_add_up_to_pool_loss_and_seeded() -> None:
     np.testing.assert_array_equal(res.loss, again.loss)
     other = simulate_pool_loss(0.05, rho=0.3, lgd=0.5, n_names=100, n_paths=5000, seed=2)
     assert not np.array_equal(res.loss, other.loss)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    loss=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=20),
+    cuts=st.lists(st.floats(0.001, 0.999), min_size=0, max_size=6, unique=True),
+)
+def test_tranche_losses_always_add_up(loss: list[float], cuts: list[float]) -> None:
+    pts = [0.0, *sorted(cuts), 1.0]
+    lv = np.array(loss)
+    total = sum((d - a) * tranche_loss(lv, a, d) for a, d in itertools.pairwise(pts))
+    np.testing.assert_allclose(total, lv, atol=1e-12)
 
 
 def test_bad_correlation_rejected() -> None:

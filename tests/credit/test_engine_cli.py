@@ -161,9 +161,12 @@ def _bad(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
             lambda r: r["deal"]["leases"][3].pop("renewal"),
             ["dc-abs-2025", "leases", "renewal", "enterprise-d"],
         ),
-        (lambda r: r["deal"]["leases"][0].update(annual_rent=-0.01), ["annual_rent", "negative"]),
-        (lambda r: r["run"].update(rho=1.0), ["rho", "less than 1"]),
-        (lambda r: r["run"].update(rho=-0.1), ["rho"]),
+        (
+            lambda r: r["deal"]["leases"][0].update(annual_rent=-0.01),
+            ["dc-abs-2025", "annual_rent", "negative"],
+        ),
+        (lambda r: r["run"].update(rho=1.0), ["dc-abs-2025", "rho", "less than 1"]),
+        (lambda r: r["run"].update(rho=-0.1), ["dc-abs-2025", "rho"]),
     ],
 )
 def test_bad_input_exits_3_naming_field(
@@ -203,3 +206,13 @@ def test_threads_give_the_same_numbers() -> None:
     b = run_deal(deal, spec.model_copy(update={"n_jobs": 2}))
     for k in a.losses:
         np.testing.assert_array_equal(a.losses[k], b.losses[k])
+
+
+def test_short_horizon_warns() -> None:
+    from boombust.credit.engine import HorizonWarning
+
+    deal, run, _, _ = load_deal(str(XAI))
+    spec = (run or CreditRunSpec()).model_copy(update={"n_paths": 50, "horizon_years": 2.0})
+    with pytest.warns(HorizonWarning, match="xai-colossus2-spv"):
+        res = run_deal(deal, spec)
+    assert any("horizon" in n for n in res.notes)

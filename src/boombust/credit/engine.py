@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,12 @@ from boombust.credit.waterfall import (
     run_waterfall,
 )
 from boombust.data.schema import AmortisationKind, Deal, Record, Source, Tranche
-from boombust.errors import InputError, Issue
+from boombust.errors import BoombustWarning, InputError, Issue
 
 __all__ = [
     "CreditResult",
     "DealFile",
+    "HorizonWarning",
     "TrancheMetrics",
     "check_deal",
     "load_deal",
@@ -43,6 +45,10 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+class HorizonWarning(BoombustWarning):
+    """The simulation horizon ends before a tranche's legal final (losses are overstated)."""
 
 
 class DealFile(BaseModel):
@@ -203,7 +209,17 @@ def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], st
     try:
         obj = DealFile.model_validate(raw)
     except ValidationError as err:
-        raise InputError(issues_from_validation_error(err, locator)) from None
+        deal_raw = raw.get("deal")
+        did = deal_raw.get("id") if isinstance(deal_raw, dict) else None
+        issues = issues_from_validation_error(err, locator)
+        if did is not None:  # name the deal in every message about it or its run settings
+            issues = [
+                Issue(f"deal {did!r}: {i.message}", path=i.path, line=i.line, field=i.field)
+                if (i.field or "").startswith(("deal", "run"))
+                else i
+                for i in issues
+            ]
+        raise InputError(issues) from None
 
     def line_of(loc: tuple[str | int, ...]) -> int | None:
         return locator.find(loc)[1]
@@ -414,9 +430,9 @@ def run_deal(
     if spec.horizon_years is not None:
         horizon = spec.horizon_years
         if finals and horizon < max(finals) - 1e-9:
-            notes.append(
-                "horizon ends before a legal final: balances left then are counted as losses"
-            )
+            msg = "horizon ends before a legal final: balances left then are counted as losses"
+            notes.append(msg)
+            warnings.warn(f"deal {deal.id!r}: {msg}", HorizonWarning, stacklevel=2)
     else:
         horizon = max(finals) if finals else 20.0
         if not finals:
