@@ -216,3 +216,22 @@ def test_short_horizon_warns() -> None:
     with pytest.warns(HorizonWarning, match="xai-colossus2-spv"):
         res = run_deal(deal, spec)
     assert any("horizon" in n for n in res.notes)
+
+
+def test_bundled_dataset_deal_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from boombust.data import bundled_datasets, load_dataset
+
+    if "ai-2025" not in bundled_datasets():
+        pytest.skip("the ai-2025 dataset has not landed in this build")
+    ds = load_dataset("ai-2025")
+    if not ds.deals:
+        pytest.skip("the ai-2025 dataset has no deals yet")
+    deal_id = ds.deals[0].id
+    code, out, err = _run_cli(
+        ["credit", "run", f"ai-2025:{deal_id}", "--paths", "200", "--json"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["deal"] == deal_id
+    code, _, err = _run_cli(["credit", "run", "ai-2025:no-such-deal"], capsys)
+    assert code == 3
+    assert "no-such-deal" in err
