@@ -235,3 +235,29 @@ def test_bundled_dataset_deal_runs(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run_cli(["credit", "run", "ai-2025:no-such-deal"], capsys)
     assert code == 3
     assert "no-such-deal" in err
+
+
+def test_dataset_deal_path_with_a_stand_in_dataset(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ai-2025:DEAL_ID`` goes through ``boombust.data.load_dataset`` (stand-in dataset)."""
+    import boombust.data as data
+    from boombust.data.schema import Dataset, DatasetMeta
+
+    deal, _, sources, _ = load_deal(str(HYPERION))
+    ds = Dataset(
+        meta=DatasetMeta(name="ai-2025", title="stand-in", as_of="2025-11"),
+        sources=sources,
+        deals=[deal],
+    )
+    monkeypatch.setattr(data, "bundled_datasets", lambda: ["ai-2025"])
+    monkeypatch.setattr(data, "load_dataset", lambda name, **kw: ds)
+    code, out, err = _run_cli(
+        ["credit", "run", "ai-2025:hyperion", "--paths", "200", "--json"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["deal"] == "hyperion"
+    code, _, err = _run_cli(["credit", "run", "ai-2025:nope"], capsys)
+    assert code == 3
+    assert "nope" in err
+    assert "hyperion" in err  # lists the deals it has
