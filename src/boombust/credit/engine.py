@@ -379,6 +379,8 @@ class CreditResult:
             a1.bar(annual.index, annual[c], bottom=bottom, label=c)
             bottom = bottom + annual[c].to_numpy()
         a1.plot(annual.index, annual["collections"], "k.-", label="collections")
+        held = (df["reserve"] + df["trap"]).groupby(year).last()
+        a1.plot(held.index, held.to_numpy(), "k--", label="reserve + trapped (balance)")
         a1.set_xlabel("year")
         a1.set_ylabel("USD bn per year (path mean)")
         a1.set_title("Waterfall: where collections go")
