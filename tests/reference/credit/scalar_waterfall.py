@@ -32,14 +32,19 @@ def scalar_waterfall(
     for t in range(n):
         cash = collections[t] + trap
         trap = 0.0
-        target = reserve_months / 12.0 * sum(b * c["coupon"] for b, c in zip(bal, classes))
+        target = (
+            reserve_months / 12.0 * sum(b * c["coupon"] for b, c in zip(bal, classes, strict=True))
+        )
         if reserve > target:
             cash += reserve - target
             reserve = target
         fee = min(cash, fee_rate / f * sum(bal))
         cash -= fee
-        due_i = [b * c["coupon"] / f for b, c in zip(bal, classes)]
-        due_p = [b if t >= c["maturity"] else min(b, c["sched"][t]) for b, c in zip(bal, classes)]
+        due_i = [b * c["coupon"] / f for b, c in zip(bal, classes, strict=True)]
+        due_p = [
+            b if t >= c["maturity"] else min(b, c["sched"][t])
+            for b, c in zip(bal, classes, strict=True)
+        ]
         on = False
         if dscr_trap is not None and collections[t] - fee < dscr_trap * (sum(due_i) + sum(due_p)):
             on = True
@@ -49,36 +54,32 @@ def scalar_waterfall(
         paid_p = [0.0] * len(classes)
         pik = [0.0] * len(classes)
 
-        def interest_of(k: int) -> None:
-            nonlocal cash, reserve
-            cash_due = 0.0 if (k > 0 and classes[k]["pik"] and on) else due_i[k]
-            p = min(cash, cash_due)
-            cash -= p
-            if reserve_months > 0:
-                d = min(reserve, cash_due - p)
-                reserve -= d
-                p += d
-            paid_i[k] = p
-            pik[k] = due_i[k] - p
-
-        def principal_of(k: int) -> None:
-            nonlocal cash
-            c = classes[k]
-            hyper = t >= c["maturity"] or (c["ard"] is not None and t >= c["ard"])
-            amount = math.inf if hyper else due_p[k]
-            p = min(cash, amount, bal[k] + pik[k] - paid_p[k])
-            paid_p[k] += p
-            cash -= p
-
-        interest_of(0)
-        if reserve_months > 0:
-            top = min(cash, max(target - reserve, 0.0))
-            reserve += top
-            cash -= top
-        for k in range(len(classes)):
-            if k > 0:
-                interest_of(k)
-            principal_of(k)
+        for step in ["interest-0", "reserve", *range(len(classes))]:
+            if step == "reserve":
+                if reserve_months > 0:
+                    top = min(cash, max(target - reserve, 0.0))
+                    reserve += top
+                    cash -= top
+                continue
+            ks = [0] if step == "interest-0" else [int(step)]
+            for k in ks:
+                if step == "interest-0" or k > 0:  # interest of class k
+                    cash_due = 0.0 if (k > 0 and classes[k]["pik"] and on) else due_i[k]
+                    p = min(cash, cash_due)
+                    cash -= p
+                    if reserve_months > 0:
+                        d = min(reserve, cash_due - p)
+                        reserve -= d
+                        p += d
+                    paid_i[k] = p
+                    pik[k] = due_i[k] - p
+                if step != "interest-0":  # principal of class k
+                    c = classes[k]
+                    hyper = t >= c["maturity"] or (c["ard"] is not None and t >= c["ard"])
+                    amount = math.inf if hyper else due_p[k]
+                    p = min(cash, amount, bal[k] + pik[k] - paid_p[k])
+                    paid_p[k] += p
+                    cash -= p
         if prepay is not None:
             extra = min(cash, prepay[t])
             for k in range(len(classes)):
