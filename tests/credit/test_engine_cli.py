@@ -14,6 +14,7 @@ from boombust.cli.main import main
 from boombust.credit.engine import load_deal, run_deal
 from boombust.credit.spec import CreditRunSpec
 from boombust.credit.vasicek import vasicek_tranche_el
+from boombust.errors import InputError
 
 EXAMPLES = Path(str(resources.files("boombust.credit") / "examples"))
 HYPERION = EXAMPLES / "hyperion.yaml"
@@ -261,3 +262,22 @@ def test_dataset_deal_path_with_a_stand_in_dataset(
     assert code == 3
     assert "nope" in err
     assert "hyperion" in err  # lists the deals it has
+
+
+def test_cascade_hooks_override_tenant_defaults_and_market() -> None:
+    deal, run, _, _ = load_deal(str(XAI))
+    spec = (run or CreditRunSpec()).model_copy(update={"n_paths": 300, "chunk_size": 120})
+    never = run_deal(
+        deal, spec, default_times={"xai": np.full(300, np.inf)}, market_shock=np.ones(300)
+    )
+    debt = "xai-spv-debt"
+    assert never.lease_outcomes["default"] == 0.0
+    assert never.to_frame().loc[debt, "expected_loss"] == pytest.approx(0.0, abs=1e-12)
+    # tenant defaults at once on every path: the debt recovers only the GPU sale
+    now = run_deal(deal, spec, default_times={"xai": np.zeros(300)}, market_shock=np.ones(300))
+    assert now.lease_outcomes["default"] == 1.0
+    assert now.to_frame().loc[debt, "expected_loss"] > 0.3
+    with pytest.raises(InputError, match="300 numbers"):
+        run_deal(deal, spec, default_times={"xai": np.zeros(5)})
+    with pytest.raises(InputError, match="no lease to tenant"):
+        run_deal(deal, spec, default_times={"nobody": np.zeros(300)})

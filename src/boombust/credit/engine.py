@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -414,13 +415,52 @@ def run_deal(
     spec: CreditRunSpec | None = None,
     *,
     rating_table: IdealizedTable | None = None,
+    default_times: Mapping[str, npt.ArrayLike] | None = None,
+    stress_times: Mapping[str, npt.ArrayLike] | None = None,
+    market_shock: npt.ArrayLike | None = None,
 ) -> CreditResult:
     """Simulate ``deal`` under ``spec``; see the module docstring.
 
-    Raises :class:`InputError` if the deal fails :func:`check_deal`.
+    Parameters
+    ----------
+    deal, spec
+        The deal and the engine settings.
+    rating_table
+        Idealized-EL table (default: ``spec.rating_table`` or the shipped 10-year row).
+    default_times, stress_times
+        Per-tenant arrays of length ``spec.n_paths`` (years from the deal start; ``inf`` =
+        never) that replace the copula's draws for those tenants: the hook through which the
+        cascade feeds its own tenant defaults and stress into the waterfall.
+    market_shock
+        Per-path market-rent multiplier (length ``n_paths``) replacing the lognormal shock.
+
+    Raises :class:`InputError` if the deal fails :func:`check_deal` or an override is malformed.
     """
     spec = spec or CreditRunSpec()
     check_deal(deal, spec)
+    overrides: dict[str, dict[str, FloatArray]] = {"default": {}, "stress": {}}
+    for kind, given in (("default", default_times), ("stress", stress_times)):
+        for tenant, arr in (given or {}).items():
+            a = np.asarray(arr, dtype=np.float64)
+            if tenant not in {ls.tenant for ls in deal.leases}:
+                raise InputError(
+                    f"deal {deal.id!r}: no lease to tenant {tenant!r}", field=f"{kind}_times"
+                )
+            if a.shape != (spec.n_paths,) or np.isnan(a).any():
+                raise InputError(
+                    f"deal {deal.id!r}: {kind}_times[{tenant!r}] must be {spec.n_paths} "
+                    "numbers (years; inf = never)",
+                    field=f"{kind}_times",
+                )
+            overrides[kind][tenant] = a
+    shock = None
+    if market_shock is not None:
+        shock = np.asarray(market_shock, dtype=np.float64)
+        if shock.shape != (spec.n_paths,) or not np.all(np.isfinite(shock)) or (shock < 0).any():
+            raise InputError(
+                f"deal {deal.id!r}: market_shock must be {spec.n_paths} non-negative numbers",
+                field="market_shock",
+            )
     freq = spec.frequency or deal.payment_frequency
     f = {"monthly": 12, "quarterly": 4, "semiannual": 2}[freq]
     start = _deal_start(deal, spec)
@@ -504,8 +544,16 @@ def run_deal(
         with np.errstate(divide="ignore"):
             tau = -np.log1p(-u) / lam[None, :]
         stress = tau / spec.stress_multiple
+        lo = ci * spec.chunk_size
+        for j, tn in enumerate(tenants):
+            if tn in overrides["default"]:
+                tau[:, j] = overrides["default"][tn][lo : lo + m]
+                if tn not in overrides["stress"]:
+                    stress[:, j] = tau[:, j] / spec.stress_multiple
+            if tn in overrides["stress"]:
+                stress[:, j] = np.minimum(overrides["stress"][tn][lo : lo + m], tau[:, j])
         vol = spec.market_rent_vol
-        path_mult = np.exp(vol * y - 0.5 * vol * vol)
+        path_mult = shock[lo : lo + m] if shock is not None else np.exp(vol * y - 0.5 * vol * vol)
         market = LeaseMarket(
             periods_per_year=f,
             value_fraction=value,
