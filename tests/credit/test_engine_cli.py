@@ -281,3 +281,21 @@ def test_cascade_hooks_override_tenant_defaults_and_market() -> None:
         run_deal(deal, spec, default_times={"xai": np.zeros(5)})
     with pytest.raises(InputError, match="no lease to tenant"):
         run_deal(deal, spec, default_times={"nobody": np.zeros(300)})
+
+
+@pytest.mark.parametrize("rho", ["1.0", "-0.2", "1.5"])
+def test_cli_correlation_outside_unit_interval_exits_3(
+    rho: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run_cli(["credit", "run", str(HYPERION), "--rho", rho, "--paths", "10"], capsys)
+    assert code == 3
+    assert "hyperion" in err
+    assert "run.rho" in err
+
+
+def test_cli_t_copula_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["credit", "run", str(ABS), "--copula", "t", "--nu", "4", "--rho", "0.4"]
+    code, out, _ = _run_cli([*args, "--paths", "200", "--json"], capsys)
+    assert code == 0
+    spec = json.loads(out)["provenance"]["spec"]
+    assert (spec["copula"], spec["nu"], spec["rho"]) == ("t", 4.0, 0.4)

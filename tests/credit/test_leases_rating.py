@@ -15,7 +15,7 @@ from boombust.credit.leases import (
     LeaseMarket,
     simulate_lease,
 )
-from boombust.credit.rating import implied_rating, load_idealized_table
+from boombust.credit.rating import implied_rating, load_idealized_table, sp_equivalent
 from boombust.data.schema import Lease
 from boombust.errors import InputError
 
@@ -155,3 +155,10 @@ def test_user_full_table_interpolates_in_horizon(tmp_path: Path) -> None:
     bad.write_text("default_rates:\n  1: {Aaa: 0.01, A2: 0.001}\n")
     with pytest.raises(InputError, match="must not fall"):
         load_idealized_table(bad)
+
+
+def test_sp_equivalent_notches() -> None:
+    assert sp_equivalent("Aaa") == "AAA"
+    assert sp_equivalent("A2") == "A"
+    assert sp_equivalent("Baa3") == "BBB-"
+    assert sp_equivalent("Caa1") == "CCC+"

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from boombust.errors import InputError
+from boombust.errors import InputError, Issue
 
 app = typer.Typer(
     help="Data-centre lease securitisations: waterfalls, correlated defaults, ratings.",
@@ -24,6 +24,9 @@ def run(
     paths: int | None = typer.Option(None, "--paths", help="Monte Carlo paths"),
     seed: int | None = typer.Option(None, "--seed", help="random seed"),
     gpu_life: float | None = typer.Option(None, "--gpu-life", help="IT useful life, years"),
+    copula: str | None = typer.Option(None, "--copula", help="gaussian or t"),
+    rho: float | None = typer.Option(None, "--rho", help="asset correlation in [0, 1)"),
+    nu: float | None = typer.Option(None, "--nu", help="t-copula degrees of freedom"),
     rating_table: str | None = typer.Option(None, "--rating-table", help="idealized-EL YAML"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     plot: str | None = typer.Option(None, "--plot", help="save the figure to this file"),
@@ -41,6 +44,9 @@ def run(
         ("n_paths", paths),
         ("seed", seed),
         ("gpu_life", gpu_life),
+        ("copula", copula),
+        ("rho", rho),
+        ("nu", nu),
         ("rating_table", rating_table),
     ):
         if value is not None:
@@ -48,11 +54,15 @@ def run(
     try:
         spec = CreditRunSpec.model_validate(base)
     except ValidationError as err:
-        e = err.errors()[0]
         raise InputError(
-            str(e["msg"]).removeprefix("Value error, "),
-            path=path,
-            field="run." + ".".join(str(x) for x in e["loc"]),
+            [
+                Issue(
+                    f"deal {d.id!r}: " + str(e["msg"]).removeprefix("Value error, "),
+                    path=path,
+                    field="run." + ".".join(str(x) for x in e["loc"]),
+                )
+                for e in err.errors()
+            ]
         ) from None
     result = run_deal(d, spec)
     if plot:

@@ -24,7 +24,12 @@ from boombust._provenance import Provenance, stable_hash
 from boombust.credit.copula import correlated_uniforms
 from boombust.credit.curves import facility_value_fraction
 from boombust.credit.leases import EXIT_NAMES, LeaseMarket, simulate_lease
-from boombust.credit.rating import IdealizedTable, implied_rating, load_idealized_table
+from boombust.credit.rating import (
+    IdealizedTable,
+    implied_rating,
+    load_idealized_table,
+    sp_equivalent,
+)
 from boombust.credit.spec import CreditRunSpec
 from boombust.credit.waterfall import (
     DebtClass,
@@ -275,6 +280,7 @@ class TrancheMetrics:
     loss_q999: float
     price: float
     implied_rating: str
+    implied_rating_sp: str
     rating_note: str | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -304,14 +310,17 @@ class CreditResult:
             f"Credit run: {self.deal_name} ({self.deal_id}) - {self.n_paths:,} paths, "
             f"{self.period_years.size} periods ({self.periods_per_year}/yr)"
             + (f", GPU life {self.gpu_life:g}y" if self.gpu_life else ""),
-            f"{'tranche':<14}{'attach':>7}{'detach':>7}{'EL':>10}{'PD':>9}{'LGD':>7}{'WAL':>7}"
-            f"{'q99':>8}{'price':>8}  {'implied':<7} stated",
+            f"{'tranche':<16}{'attach':>7}{'detach':>7}{'EL':>10}{'PD':>9}{'LGD':>7}{'WAL':>7}"
+            f"{'q99':>8}{'price':>8}  {'implied':<12} stated",
         ]
         for t in self.tranches:
+            implied = (
+                "-" if t.implied_rating == "-" else f"{t.implied_rating} ({t.implied_rating_sp})"
+            )
             lines.append(
-                f"{t.id:<14}{t.attach:>7.3f}{t.detach:>7.3f}{t.expected_loss:>10.5f}{t.pd:>9.4f}"
+                f"{t.id:<16}{t.attach:>7.3f}{t.detach:>7.3f}{t.expected_loss:>10.5f}{t.pd:>9.4f}"
                 f"{t.lgd:>7.3f}{t.wal:>7.2f}{t.loss_q99:>8.4f}{t.price:>8.2f}  "
-                f"{t.implied_rating:<7} {t.stated_rating or '-'}"
+                f"{implied:<12} {t.stated_rating or '-'}"
             )
         outs = ", ".join(f"{k} {v:.1%}" for k, v in self.lease_outcomes.items())
         lines.append(f"lease outcomes (share of lease-paths): {outs}")
@@ -728,5 +737,6 @@ def _metrics(
         loss_q999=float(q[2]),
         price=price,
         implied_rating=rating,
+        implied_rating_sp=sp_equivalent(rating) if rating != "-" else "-",
         rating_note=note,
     )

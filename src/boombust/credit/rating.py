@@ -25,7 +25,13 @@ import yaml
 
 from boombust.errors import InputError
 
-__all__ = ["IdealizedTable", "ImpliedRating", "implied_rating", "load_idealized_table"]
+__all__ = [
+    "IdealizedTable",
+    "ImpliedRating",
+    "implied_rating",
+    "load_idealized_table",
+    "sp_equivalent",
+]
 
 MOODYS_ORDER = (
     "Aaa", "Aa1", "Aa2", "Aa3", "A1", "A2", "A3", "Baa1", "Baa2", "Baa3",
@@ -129,3 +135,14 @@ def implied_rating(
         if el_row[j] >= expected_loss:
             return ImpliedRating(r, expected_loss, wal, float(el_row[j]), note)
     return ImpliedRating("C", expected_loss, wal, 1.0, note)
+
+
+def sp_equivalent(moodys: str) -> str:
+    """S&P/Fitch symbol on the same notch as a Moody's symbol (``"A2"`` -> ``"A"``)."""
+    from boombust.data.ratings import RATING_NOTCH, notch
+
+    n = notch(moodys)
+    for sym, k in RATING_NOTCH.items():
+        if k == n and sym == sym.upper() and not any(ch.isdigit() for ch in sym):
+            return sym
+    return moodys
