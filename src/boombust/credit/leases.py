@@ -147,7 +147,7 @@ def simulate_lease(
         factor[:, j] = cur
     early = np.full(n_paths, np.inf)
     if lease.early_termination_fee_years is not None:
-        anniv = s0 + np.ceil(np.maximum(stress_time - s0, 0.0))
+        anniv = s0 + np.maximum(np.ceil(np.maximum(stress_time - s0, 0.0)), 1.0)
         early = np.where(np.isfinite(stress_time) & (anniv < expiry), anniv, np.inf)
     candidates = np.stack([default_time, walk, early, np.full(n_paths, expiry)], axis=1)
     reasons = np.array([EXIT_DEFAULT, EXIT_WALK, EXIT_EARLY, EXIT_EXPIRY], dtype=np.int8)
