@@ -188,3 +188,36 @@ def test_t_copula_finite_pool_per_name_vs_binomial_quadrature() -> None:
     el, se = res.tranche_el(0.03, 0.07)
     # quadrature error (n_w 400 vs 2000) is ~1e-5, negligible next to 3 s.e. (~3e-3)
     assert abs(el - oracle) < 3 * se
+
+
+def test_numba_kernel_equals_its_python_function_and_numpy() -> None:
+    from boombust.credit._kernels import HAVE_NUMBA, defaulted_exposure
+
+    rng = np.random.default_rng(4)
+    u = rng.random((50, 30), dtype=np.float32)
+    p = rng.uniform(0.0, 0.5, size=(50, 3)).astype(np.float32)
+    starts = np.array([0, 10, 25], dtype=np.int64)
+    stops = np.array([10, 25, 30], dtype=np.int64)
+    expo = rng.uniform(0, 1, 30)
+    out_py = np.empty(50)
+    kernel = getattr(defaulted_exposure, "py_func", defaulted_exposure)
+    kernel(u, p, starts, stops, expo, out_py)
+    hit = np.concatenate(
+        [u[:, a:b] < p[:, [g]] for g, (a, b) in enumerate(zip(starts, stops, strict=True))],
+        axis=1,
+    )
+    np.testing.assert_allclose(out_py, hit.astype(np.float64) @ expo, rtol=1e-13)
+    if HAVE_NUMBA:
+        out_jit = np.empty(50)
+        defaulted_exposure(u, p, starts, stops, expo, out_jit)
+        np.testing.assert_array_equal(out_jit, out_py)
+
+
+def test_per_name_numpy_fallback_matches_numba_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boombust.credit.copula as copula
+
+    kw = {"rho": 0.3, "lgd": 0.5, "n_names": 40, "n_paths": 3000, "seed": 9, "method": "per_name"}
+    a = simulate_pool_loss(np.repeat([0.02, 0.06], 20), **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(copula, "HAVE_NUMBA", False)
+    b = simulate_pool_loss(np.repeat([0.02, 0.06], 20), **kw)  # type: ignore[arg-type]
+    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-12, atol=1e-15)

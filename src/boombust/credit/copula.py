@@ -37,6 +37,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from boombust.credit._kernels import HAVE_NUMBA, defaulted_exposure
+
 __all__ = [
     "CopulaKind",
     "PoolLossResult",
@@ -279,9 +281,10 @@ def _per_name_uniform_chunk(
     """
     order = np.argsort(pdv, kind="stable")
     pd_sorted = pdv[order]
-    expo = exposure[order].astype(np.float32)
+    expo = exposure[order].astype(np.float64)
     levels, starts = np.unique(pd_sorted, return_index=True)
-    stops = np.append(starts[1:], pd_sorted.size)
+    stops = np.append(starts[1:], pd_sorted.size).astype(np.int64)
+    starts = starts.astype(np.int64)
     m = y.size
     out = np.empty(m, dtype=np.float64)
     u = np.empty((rows, pdv.size), dtype=np.float32)
@@ -297,11 +300,14 @@ def _per_name_uniform_chunk(
             kind=kind,
             nu=nu,
         ).astype(np.float32)
-        hit = np.empty_like(ur, dtype=np.float32)
-        for g in range(levels.size):
-            a, b = int(starts[g]), int(stops[g])
-            np.less(ur[:, a:b], p[:, g : g + 1], out=hit[:, a:b], casting="unsafe")
-        out[start : start + r] = hit @ expo
+        if HAVE_NUMBA:
+            defaulted_exposure(ur, p, starts, stops, expo, out[start : start + r])
+        else:  # pragma: no cover - numpy fallback, same defaults, sums in BLAS order
+            hit = np.empty(ur.shape, dtype=np.float64)
+            for g in range(levels.size):
+                a, b = int(starts[g]), int(stops[g])
+                np.less(ur[:, a:b], p[:, g : g + 1], out=hit[:, a:b], casting="unsafe")
+            out[start : start + r] = hit @ expo
     return out
 
 
