@@ -58,6 +58,11 @@ def test_plot_has_two_panels(tmp_path: Path) -> None:
     fig = res.plot()
     assert len(fig.axes) == 2
     fig.savefig(tmp_path / "x.png")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    assert len(res.plot(ax=ax).axes) == 1
+    plt.close("all")
 
 
 def test_gpu_life_switch_raises_losses_on_a_gpu_deal() -> None:

@@ -357,11 +357,17 @@ class CreditResult:
         return tuple(str(x) for x in self.mean_flows.get("_debt_ids", ()))
 
     def plot(self, ax: Any = None) -> Any:
-        """Two panels: tranche loss distributions and the mean waterfall (stacked by year)."""
+        """Tranche loss distributions and the mean waterfall (stacked by year).
+
+        ``ax``: ``None`` (a new 1 x 2 figure), a pair of Axes, or one Axes (losses only).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
             fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+        elif hasattr(ax, "hist"):  # one Axes: the loss distributions only
+            axes = [ax, None]
+            fig = ax.figure
         else:
             axes = ax
             fig = axes[0].figure
@@ -380,6 +386,8 @@ class CreditResult:
         a0.set_ylabel("paths")
         a0.set_title("Tranche loss distributions")
         a0.legend(fontsize=8)
+        if a1 is None:
+            return fig
         df = self.flows_frame()
         year = np.floor(df.index.to_numpy() - 1e-9).astype(int)
         annual = df.groupby(year).sum()
