@@ -650,7 +650,6 @@ def run_deal(
         prin = mean_flows["principal"][:, k]
         wal = float((t_end * prin).sum() / prin.sum()) if prin.sum() > 0 else float(horizon)
         el = float(x.mean())
-        pdv = float((x > 1e-9).mean())
         rating = implied_rating(el, wal, table)
         metrics.append(
             _metrics(
@@ -664,7 +663,6 @@ def run_deal(
             )
         )
         losses[t.id] = x
-        del pdv
     eq_notional = sum(float(t.notional) for t in equity)
     for t in equity:
         share = float(t.notional) / eq_notional if eq_notional else 0.0
