@@ -248,16 +248,25 @@ def test_dataset_deal_path_with_a_stand_in_dataset(
 ) -> None:
     """``ai-2025:DEAL_ID`` goes through ``boombust.data.load_dataset`` (stand-in dataset)."""
     import boombust.data as data
-    from boombust.data.schema import Dataset, DatasetMeta
+    from boombust.data.schema import Asset, Dataset, DatasetMeta
 
     deal, _, sources, _ = load_deal(str(HYPERION))
+    meta_bond = Asset(
+        id="meta-bonds", name="Meta senior notes", asset_class="ig_bond", issuer="meta",
+        rating="AA-", assumption="stand-in",
+    )  # fmt: skip
     ds = Dataset(
         meta=DatasetMeta(name="ai-2025", title="stand-in", as_of="2025-11"),
         sources=sources,
         deals=[deal],
+        assets=[meta_bond],
     )
     monkeypatch.setattr(data, "bundled_datasets", lambda: ["ai-2025"])
     monkeypatch.setattr(data, "load_dataset", lambda name, **kw: ds)
+    _d, run, _, _ = load_deal("ai-2025:hyperion")
+    # AA- = Aa3: 10-year idealized default 0.40% -> 1 - (1 - 0.004)^(1/10) a year
+    assert run is not None
+    assert run.tenant_pd_by_id["meta"] == pytest.approx(1 - 0.996**0.1)
     code, out, err = _run_cli(
         ["credit", "run", "ai-2025:hyperion", "--paths", "200", "--json"], capsys
     )

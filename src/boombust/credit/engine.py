@@ -48,6 +48,7 @@ __all__ = [
     "check_deal",
     "load_deal",
     "run_deal",
+    "tenant_pds_from_ratings",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -202,7 +203,9 @@ def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], st
         for d in ds.deals:
             if d.id == deal_id:
                 used = set(_all_source_ids(d))
-                return d, None, [s for s in ds.sources if s.id in used], None
+                pds = tenant_pds_from_ratings(d, ds.assets)
+                run = CreditRunSpec(tenant_pd_by_id=pds) if pds else None
+                return d, run, [s for s in ds.sources if s.id in used], None
         ids = ", ".join(d.id for d in ds.deals) or "none"
         raise InputError(f"dataset {name!r} has no deal {deal_id!r}; deals: {ids}", field="deal")
     from pydantic import ValidationError
@@ -242,6 +245,27 @@ def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], st
         )
     check_deal(obj.deal, obj.run, path=source, line_of=line_of)
     return obj.deal, obj.run, list(obj.sources), source
+
+
+def tenant_pds_from_ratings(deal: Deal, assets: Any) -> dict[str, float]:
+    """Annual tenant PDs from the ratings of the tenants' own debt in a dataset.
+
+    For each tenant, the best-rated asset it issues gives a Moody's-equivalent rating whose
+    10-year idealized cumulative default rate ``D`` is annualised as ``1 - (1 - D)^(1/10)``
+    (floored at 0.01%/yr). Tenants without rated debt keep the run's ``tenant_pd``.
+    """
+    from boombust.data.ratings import notch
+
+    table = load_idealized_table()
+    by_notch = {notch(r): float(table.default_rates[-1, j]) for j, r in enumerate(table.ratings)}
+    out: dict[str, float] = {}
+    for tenant in {ls.tenant for ls in deal.leases}:
+        notches = [notch(a.rating) for a in assets if a.issuer == tenant and a.rating]
+        if not notches:
+            continue
+        d10 = by_notch.get(min(notches), 1.0)
+        out[tenant] = min(max(1.0 - (1.0 - min(d10, 0.999)) ** 0.1, 1e-4), 0.5)
+    return out
 
 
 def _all_source_ids(obj: Any) -> list[str]:
