@@ -376,6 +376,8 @@ def tranche_el_quadrature(
     else:
         k = np.arange(n_names + 1)
         tl_k = tranche_loss(lgd * k / n_names, attach, detach)
-        pmf = stats.binom.pmf(k[None, None, :], n_names, p[:, :, None])
-        tl = (pmf * tl_k[None, None, :]).sum(axis=2)
+        tl = np.empty_like(p)
+        for j in range(p.shape[1]):  # one W node at a time bounds memory to n_y x (n + 1)
+            pmf = stats.binom.pmf(k[None, :], n_names, p[:, j, None])
+            tl[:, j] = pmf @ tl_k
     return float((wx[:, None] * ws[None, :] * tl).sum())
