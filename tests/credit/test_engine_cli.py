@@ -313,3 +313,19 @@ def test_cli_t_copula_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     spec = json.loads(out)["provenance"]["spec"]
     assert (spec["copula"], spec["nu"], spec["rho"]) == ("t", 4.0, 0.4)
+
+
+def test_run_section_rating_table_relative_to_the_deal_file(tmp_path: Path) -> None:
+    (tmp_path / "tab.yaml").write_text(
+        "default_rates:\n  1: {Aaa: 0.00001, A2: 0.0005, Baa2: 0.002}\n"
+        "  10: {Aaa: 0.0001, A2: 0.012, Baa2: 0.036}\n"
+    )
+    raw = yaml.safe_load(XAI.read_text())
+    raw["run"]["rating_table"] = "tab.yaml"
+    p = tmp_path / "deal.yaml"
+    p.write_text(yaml.safe_dump(raw, sort_keys=False))
+    deal, run, _, _ = load_deal(str(p))
+    assert run is not None
+    res = run_deal(deal, run.model_copy(update={"n_paths": 100}))
+    assert not any("approximation" in n for n in res.notes)
+    assert {t.implied_rating for t in res.tranches} <= {"Aaa", "A2", "Baa2", "C", "-"}

@@ -244,7 +244,12 @@ def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], st
             field="sources",
         )
     check_deal(obj.deal, obj.run, path=source, line_of=line_of)
-    return obj.deal, obj.run, list(obj.sources), source
+    run = obj.run
+    if run is not None and run.rating_table and not Path(run.rating_table).is_absolute():
+        beside = Path(source).parent / run.rating_table  # relative to the DEAL.yaml
+        if beside.exists():
+            run = run.model_copy(update={"rating_table": str(beside)})
+    return obj.deal, run, list(obj.sources), source
 
 
 def tenant_pds_from_ratings(deal: Deal, assets: Any) -> dict[str, float]:
