@@ -329,3 +329,16 @@ def test_run_section_rating_table_relative_to_the_deal_file(tmp_path: Path) -> N
     res = run_deal(deal, run.model_copy(update={"n_paths": 100}))
     assert not any("approximation" in n for n in res.notes)
     assert {t.implied_rating for t in res.tranches} <= {"Aaa", "A2", "Baa2", "C", "-"}
+
+
+def test_allow_short_leases_runs_a_deal_the_check_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = _bad(tmp_path, lambda r: r["deal"]["leases"][3].pop("renewal"))
+    code, _, _ = _run_cli(["credit", "run", str(p), "--paths", "10"], capsys)
+    assert code == 3
+    code, out, err = _run_cli(
+        ["credit", "run", str(p), "--paths", "50", "--allow-short-leases", "--json"], capsys
+    )
+    assert code == 0, err
+    assert any("allow_short_leases" in n for n in json.loads(out)["notes"])

@@ -28,6 +28,9 @@ def run(
     rho: float | None = typer.Option(None, "--rho", help="asset correlation in [0, 1)"),
     nu: float | None = typer.Option(None, "--nu", help="t-copula degrees of freedom"),
     rating_table: str | None = typer.Option(None, "--rating-table", help="idealized-EL YAML"),
+    allow_short_leases: bool = typer.Option(
+        False, "--allow-short-leases", help="run leases that end before the bonds (sale at end)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     plot: str | None = typer.Option(None, "--plot", help="save the figure to this file"),
 ) -> None:
@@ -38,7 +41,7 @@ def run(
     from boombust.credit.engine import load_deal, run_deal
     from boombust.credit.spec import CreditRunSpec
 
-    d, run_spec, _, path = load_deal(deal)
+    d, run_spec, _, path = load_deal(deal, allow_short_leases=allow_short_leases)
     base = run_spec.model_dump() if run_spec is not None else {}
     for key, value in (
         ("n_paths", paths),
@@ -48,6 +51,7 @@ def run(
         ("rho", rho),
         ("nu", nu),
         ("rating_table", rating_table),
+        ("allow_short_leases", allow_short_leases or None),
     ):
         if value is not None:
             base[key] = value

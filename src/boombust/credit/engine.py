@@ -168,11 +168,16 @@ def check_deal(
         if bond_life is not None:
             for j, ls in enumerate(deal.leases):
                 off = _years(ls.start) - _years(start) if ls.start else 0.0
-                if ls.renewal is None and off + ls.term_years < bond_life - 1e-9:
+                if (
+                    ls.renewal is None
+                    and off + ls.term_years < bond_life - 1e-9
+                    and not spec.allow_short_leases
+                ):
                     add(
                         f"the bonds run {bond_life:.1f}y but lease of {ls.tenant!r} ends after "
                         f"{off + ls.term_years:.1f}y with no renewal terms; add `renewal` "
-                        "(options, term_years) or shorten the bonds",
+                        "(options, term_years), shorten the bonds, or run with "
+                        "allow_short_leases (--allow-short-leases)",
                         "leases",
                         j,
                         "renewal",
@@ -186,8 +191,14 @@ def check_deal(
         raise InputError(issues)
 
 
-def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], str | None]:
-    """Load ``DEAL.yaml`` or ``ai-2025:DEAL_ID``; returns (deal, run spec, sources, path)."""
+def load_deal(
+    source: str, *, allow_short_leases: bool = False
+) -> tuple[Deal, CreditRunSpec | None, list[Source], str | None]:
+    """Load ``DEAL.yaml`` or ``ai-2025:DEAL_ID``; returns (deal, run spec, sources, path).
+
+    ``allow_short_leases`` skips the check that every lease covers the bonds (also settable as
+    ``run.allow_short_leases`` in the file).
+    """
     if ":" in source and not Path(source).exists() and not source.endswith((".yaml", ".yml")):
         name, _, deal_id = source.partition(":")
         from boombust.data import bundled_datasets, load_dataset
@@ -243,7 +254,10 @@ def load_deal(source: str) -> tuple[Deal, CreditRunSpec | None, list[Source], st
             line=line_of(("sources",)),
             field="sources",
         )
-    check_deal(obj.deal, obj.run, path=source, line_of=line_of)
+    check_spec = obj.run or CreditRunSpec()
+    if allow_short_leases:
+        check_spec = check_spec.model_copy(update={"allow_short_leases": True})
+    check_deal(obj.deal, check_spec, path=source, line_of=line_of)
     run = obj.run
     if run is not None and run.rating_table and not Path(run.rating_table).is_absolute():
         beside = Path(source).parent / run.rating_table  # relative to the DEAL.yaml
@@ -514,6 +528,8 @@ def run_deal(
     debt = _debt_tranches(deal)
     equity = [t for t in deal.tranches if t.amortisation is AmortisationKind.equity]
     notes: list[str] = []
+    if spec.allow_short_leases:
+        notes.append("allow_short_leases: leases ending before the bonds end in a facility sale")
     finals = [(_years(t.maturity) - s_year) for _, t in debt if t.maturity is not None]
     if spec.horizon_years is not None:
         horizon = spec.horizon_years
@@ -613,6 +629,7 @@ def run_deal(
             rent_haircut=spec.rent_haircut,
             liquidation_cost=spec.liquidation_cost,
             recovery_lag_months=spec.recovery_lag_months,
+            rent_value_elasticity=spec.rent_value_elasticity,
         )
         # period-major memory (views as paths x periods): the waterfall reads one period at a time
         coll = np.zeros((n_t, m)).T

@@ -8,10 +8,11 @@ Per path, the tenant has a default time ``tau`` and an earlier *stress* time ``t
 latent copula variable, ``stress_multiple`` times the default intensity). At each renewal date
 it compares the market rent for the depreciated capacity,
 
-    market(d) = annual_rent x (1 + g)^age x M(d) x m_path x V(age),
+    market(d) = annual_rent x (1 + g)^age x M(d) x m_path x (V(age) / V(0))^beta,
 
 (``M`` the market-rent multiplier path, ``m_path`` a per-path lognormal shock loading on the
-copula factor, ``V`` the facility value fraction), with its contract rent, and:
+copula factor, ``V`` the facility value fraction, ``beta`` the rent-value elasticity), with its
+contract rent, and:
 
 * walks away if stressed or if ``market / contract < walk_away_ratio``;
 * renegotiates down to market (or by ``rent_haircut``) if the ratio is below
@@ -60,6 +61,7 @@ class LeaseMarket:
     rent_haircut: float | None
     liquidation_cost: float
     recovery_lag_months: int
+    rent_value_elasticity: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,7 @@ def simulate_lease(
             * (1.0 + g) ** (d - s0)
             * float(_at(market.market_multiplier, d, f))
             * market.path_multiplier
-            * float(_at(market.value_fraction, d, f))
-            / v0
+            * (float(_at(market.value_fraction, d, f)) / v0) ** market.rent_value_elasticity
         )
         ratio = m_rent / (contract_rate(d) * cur)
         leaves = undecided & ((stress_time <= d) | (ratio < market.walk_away_ratio))

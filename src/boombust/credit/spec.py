@@ -21,6 +21,9 @@ class CreditRunSpec(BaseModel):
       stress precedes default.
     * ``rho`` 0.3 (Basel's upper corporate correlation 0.24 plus sector concentration).
     * ``liquidation_cost`` 0.35: a re-let/sale of a vacated single-tenant campus loses a third.
+    * ``rent_value_elasticity`` 0.5: aged capacity rents at a discount that grows with its
+      depreciation, but less than one for one (triple-net tenants maintain the plant; grid
+      connections keep their value); 1 ties market rent to the value curve one for one.
     * ``walk_away_ratio`` 0.6: a healthy tenant walks away at renewal when market rent for the
       depreciated capacity is below 60% of contract rent; between 0.6 and ``renegotiate_ratio``
       (0.85: moving a campus is costly) it renegotiates down to market (or by ``rent_haircut``).
@@ -49,6 +52,12 @@ class CreditRunSpec(BaseModel):
         default=None, description="annual growth of new-capacity rent; default = lease escalator"
     )
     market_rent_vol: float = Field(default=0.15, ge=0.0, le=2.0)
+    rent_value_elasticity: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=2.0,
+        description="market rent of aged capacity ~ (value fraction)^elasticity",
+    )
     rent_haircut: float | None = Field(default=None, ge=0.0, lt=1.0)
     walk_away_ratio: float = Field(default=0.6, ge=0.0, le=1.0)
     renegotiate_ratio: float = Field(
@@ -62,6 +71,11 @@ class CreditRunSpec(BaseModel):
         default=None, description="discount spread for prices; default each tranche's spread"
     )
     rating_table: str | None = Field(default=None, description="YAML idealized-EL table path")
+    allow_short_leases: bool = Field(
+        default=False,
+        description="run deals whose leases end before the bonds with no renewal terms "
+        "(the facility is sold at lease end) instead of rejecting them",
+    )
 
     @model_validator(mode="after")
     def _pd_range(self) -> CreditRunSpec:
