@@ -137,6 +137,9 @@ def test_rating_map_with_the_ten_year_row() -> None:
     assert "approximation" in r5.note
     assert implied_rating(0.0, 10.0, tab).rating == "Aaa"
     assert implied_rating(0.9, 10.0, tab).rating == "C"
+    # WAL beyond the table: the 10-year row, not an extrapolation (total loss is C, not Caa)
+    assert implied_rating(1.0, 30.0, tab).rating == "C"
+    assert implied_rating(0.005, 30.0, tab).rating == "A2"
 
 
 def test_user_full_table_interpolates_in_horizon(tmp_path: Path) -> None:

@@ -735,7 +735,8 @@ def run_deal(
     outcomes["renegotiated"] = float(reneg / total_leases)
     if not table.full_grid:
         notes.append(
-            "implied ratings use the 10-year idealized EL row scaled by WAL/10 (an approximation); "
+            "implied ratings use the 10-year idealized EL row scaled by min(WAL, 10)/10 "
+            "(an approximation); "
             "supply a full 1-10y table via rating_table"
         )
     spec_dict = spec.model_dump()

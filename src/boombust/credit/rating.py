@@ -3,9 +3,10 @@
 A tranche with expected loss ``EL`` and weighted-average life ``WAL`` gets the best rating
 whose idealized cumulative EL at horizon ``WAL`` is at least ``EL``. The idealized EL table is
 ``PD x LGD`` with ``LGD = 0.55``. The shipped table has only the 10-year default row (confirmed:
-WARF factors / 10,000); for a WAL other than 10 years the EL is scaled by ``WAL / 10`` -- an
-approximation, reported in the result. Users may supply a full 1-10 year table (YAML with
-``default_rates: {1: {Aaa: ...}, 2: {...}, ...}``), interpolated linearly in the horizon.
+WARF factors / 10,000); for a WAL below 10 years the EL is scaled by ``WAL / 10`` -- an
+approximation, reported in the result; a WAL beyond 10 years uses the 10-year row. Users may
+supply a full 1-10 year table (YAML with ``default_rates: {1: {Aaa: ...}, 2: {...}, ...}``),
+interpolated linearly in the horizon.
 
 References
 ----------
@@ -64,10 +65,11 @@ class IdealizedTable:
             out = np.array([np.interp(hh, h, el[:, j]) for j in range(el.shape[1])])
             note = None if hh == horizon else f"WAL {horizon:.2f}y clamped to the table's {hh:g}y"
             return out, note
-        scale = max(horizon, 1e-6) / float(h[0])
+        h0 = float(h[0])
+        scale = min(max(horizon, 1e-6), h0) / h0
         note = (
-            f"only the {h[0]:g}-year idealized row is available: EL scaled by "
-            f"WAL/{h[0]:g} = {scale:.3f} (an approximation; supply a full table)"
+            f"only the {h0:g}-year idealized row is available: EL scaled by "
+            f"min(WAL, {h0:g})/{h0:g} = {scale:.3f} (an approximation; supply a full table)"
         )
         return np.minimum(el[0] * scale, 1.0), note
 
