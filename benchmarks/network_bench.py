@@ -27,11 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from boombust.network import clear, picard_clear
-try:
-    from boombust.network.debtrank import debtrank_all_single_node
-except ImportError:
-    pass
+from boombust.network import clear, debtrank_all_single_node, picard_clear
 
 
 def random_network(n: int, degree: float, seed: int) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -86,9 +86,7 @@ def test_chain_fundamental_then_contagious_default() -> None:
 def small_networks(draw: st.DrawFn, max_n: int = 6) -> tuple[np.ndarray, np.ndarray]:
     n = draw(st.integers(2, max_n))
     vals = draw(
-        st.lists(
-            st.one_of(st.just(0.0), st.floats(0.1, 10.0)), min_size=n * n, max_size=n * n
-        )
+        st.lists(st.one_of(st.just(0.0), st.floats(0.1, 10.0)), min_size=n * n, max_size=n * n)
     )
     mat = np.array(vals).reshape(n, n)
     np.fill_diagonal(mat, 0.0)
@@ -116,9 +114,7 @@ def test_rogers_veraart_equals_exhaustive_search(
 
 @settings(max_examples=80, deadline=None)
 @given(small_networks(max_n=8), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
-def test_clearing_invariants(
-    net: tuple[np.ndarray, np.ndarray], alpha: float, beta: float
-) -> None:
+def test_clearing_invariants(net: tuple[np.ndarray, np.ndarray], alpha: float, beta: float) -> None:
     mat, e = net
     res = clear(mat, e, alpha=alpha, beta=beta)
     pbar = mat.sum(axis=1)
@@ -186,7 +182,9 @@ def test_sparse_random_network_agrees_with_dense_direct_solution(solver_size: in
         d = new
         i, s = np.flatnonzero(d), np.flatnonzero(~d)
         p = p.copy()
-        p[i] = np.linalg.solve(np.eye(len(i)) - pi_t[np.ix_(i, i)], e[i] + pi_t[np.ix_(i, s)] @ p[s])
+        p[i] = np.linalg.solve(
+            np.eye(len(i)) - pi_t[np.ix_(i, i)], e[i] + pi_t[np.ix_(i, s)] @ p[s]
+        )
     np.testing.assert_allclose(res.payments, p, rtol=1e-9, atol=1e-9 * pbar.max())
     assert res.residual <= 1e-9 * pbar.max()
 
@@ -242,6 +240,8 @@ def test_result_api_and_plot() -> None:
         (np.array([[0, 1.0], [1, 0]]), [1, 1], {"beta": -0.1}, "beta must be in [0, 1]"),
     ],
 )
-def test_bad_input_raises_input_error(mat: object, e: object, kw: dict[str, float], msg: str) -> None:
+def test_bad_input_raises_input_error(
+    mat: object, e: object, kw: dict[str, float], msg: str
+) -> None:
     with pytest.raises(InputError, match=msg.replace("[", r"\[").replace("]", r"\]")):
         clear(mat, e, **kw)

@@ -126,7 +126,13 @@ def test_kernel_compiled_and_python_paths_identical() -> None:
         h = h0.copy()
         state = (h > 0).astype(np.int8)
         steps = fn(
-            indptr, indices, w.data, h, state, np.zeros(n), np.empty(n, np.int64),
+            indptr,
+            indices,
+            w.data,
+            h,
+            state,
+            np.zeros(n),
+            np.empty(n, np.int64),
             np.zeros(n, np.bool_),
         )
         outs.append((h, steps))

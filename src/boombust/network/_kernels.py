@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover
 
 def _jit(func: F) -> F:
     if HAVE_NUMBA:
-        return numba.njit(cache=False)(func)  # type: ignore[no-any-return]
+        return numba.njit(cache=False)(func)  # type: ignore[return-value]
     return func
 
 

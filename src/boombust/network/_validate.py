@@ -187,7 +187,5 @@ def as_fraction(value: float, *, name: str) -> float:
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number in [0, 1], got {value!r}", field=name) from None
     if not (0.0 <= x <= 1.0):
-        raise InputError(
-            f"{name} must be in [0, 1] (a recovery fraction), got {x:g}", field=name
-        )
+        raise InputError(f"{name} must be in [0, 1] (a recovery fraction), got {x:g}", field=name)
     return x

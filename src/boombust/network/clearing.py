@@ -81,9 +81,7 @@ class _Network:
         pbar = np.asarray(mat.sum(axis=1)).ravel()
         inv = np.zeros_like(pbar)
         np.divide(1.0, pbar, out=inv, where=pbar > 0)
-        return cls(
-            liabilities_t=sp.csr_matrix(mat.T), pbar=pbar, inv_pbar=inv, n=int(mat.shape[0])
-        )
+        return cls(liabilities_t=sp.csr_matrix(mat.T), pbar=pbar, inv_pbar=inv, n=int(mat.shape[0]))
 
     def received(self, payments: FloatArray) -> FloatArray:
         """``Pi' p``: what each node receives when debtors pay ``payments``."""
@@ -376,8 +374,7 @@ class ClearingResult:
         cmap = plt.get_cmap("autumn_r")
         top = max(int(rounds.max(initial=0)), 1)
         colours = [
-            "tab:green" if r == 0 else cmap(0.35 + 0.65 * (r - 1) / max(top - 1, 1))
-            for r in rounds
+            "tab:green" if r == 0 else cmap(0.35 + 0.65 * (r - 1) / max(top - 1, 1)) for r in rounds
         ]
         x = np.arange(len(self.payments))
         ax.bar(x, self.recovery, color=colours)
