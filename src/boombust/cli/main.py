@@ -25,7 +25,11 @@ app = typer.Typer(
 
 # Command groups: (module under boombust.cli, group name). Each module defines ``app``
 # (a Typer group) or ``register(app)`` for top-level commands.
-_GROUPS: list[tuple[str, str | None]] = []
+_GROUPS: list[tuple[str, str | None]] = [
+    ("data", "data"),
+    ("runs", "runs"),
+    ("score", None),
+]
 
 
 def _version_callback(value: bool) -> None:

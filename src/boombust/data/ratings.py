@@ -6,7 +6,7 @@ DBRS long-term symbols such as ``A (low)`` are read as the matching S&P notch.
 
 from __future__ import annotations
 
-__all__ = ["INVESTMENT_GRADE_WORST", "RATING_NOTCH", "is_investment_grade", "notch", "normalise"]
+__all__ = ["INVESTMENT_GRADE_WORST", "RATING_NOTCH", "is_investment_grade", "normalise", "notch"]
 
 _SP = [
     "AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-",

@@ -25,8 +25,8 @@ from boombust.data.ratings import normalise
 
 __all__ = [
     "TABLES",
-    "AmountBasis",
     "AmortisationKind",
+    "AmountBasis",
     "Asset",
     "AssetClass",
     "BalanceSheet",
@@ -315,7 +315,9 @@ class Source(_Frozen):
     @model_validator(mode="after")
     def _url_unless_assumption(self) -> Source:
         if self.url is None and self.confidence is not Confidence.assumption:
-            raise ValueError("a public source needs a `url`; mark it confidence: assumption if none")
+            raise ValueError(
+                "a public source needs a `url`; mark it confidence: assumption if none"
+            )
         return self
 
 
@@ -344,7 +346,9 @@ class Income(Record):
 class Behaviour(Record):
     """Behaviour parameters for the cascade's forced-selling rules."""
 
-    leverage_max: Ratio | None = Field(default=None, description="assets/equity that triggers sales")
+    leverage_max: Ratio | None = Field(
+        default=None, description="assets/equity that triggers sales"
+    )
     leverage_target: Ratio | None = Field(default=None, description="assets/equity sold back to")
     min_rating: str | None = Field(default=None, description="worst rating held without a charge")
     below_min_rating_charge: Fraction | None = Field(
