@@ -132,6 +132,7 @@ class CommitmentGraph:
     baseline_revenue: float = 0.0
     revenue: Mapping[str, float] = field(default_factory=dict)
     name: str = "commitments"
+    missing_outside: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         known = set(self.nodes)
@@ -219,9 +220,11 @@ class CommitmentGraph:
         weight: dict[str, float] = {}
         outside: dict[str, float] = {}
         revenue: dict[str, float] = {}
+        missing: list[str] = []
         for node in nodes:
             i = inst.get(node)
             if i is None:
+                missing.append(node)
                 continue
             income = i.income
             if income is not None and income.revenue is not None:
@@ -235,6 +238,8 @@ class CommitmentGraph:
             money = 0.0
             if income is not None and income.operating_cash_flow is not None:
                 money += max(0.0, float(income.operating_cash_flow))
+            else:
+                missing.append(node)
             if include_liquid and i.balance_sheet.liquid_assets is not None:
                 money += float(i.balance_sheet.liquid_assets)
             outside[node] = money
@@ -247,6 +252,7 @@ class CommitmentGraph:
             baseline_revenue=baseline,
             revenue=revenue,
             name=str(getattr(getattr(ds, "meta", None), "name", "dataset")),
+            missing_outside=tuple(missing),
         )
 
     @property
@@ -664,6 +670,13 @@ class CommitmentClearingResult:
             f"  paid with circular $  {self.total_paid_fraction - self.total_backed_fraction:.1%}",
             f"  firms short           {', '.join(defaulted) if defaulted else 'none'}",
             f"  residual              {res.residual:.2g}",
+        ]
+        if self.graph.missing_outside:
+            lines.append(
+                "  no operating cash flow in the data (outside money taken as 0): "
+                + ", ".join(self.graph.missing_outside)
+            )
+        lines += [
             "",
             self.to_frame().to_string(float_format=lambda v: f"{v:.3g}"),
         ]
@@ -864,6 +877,18 @@ class CommitmentClearingCurve:
         return ax
 
 
+def default_revenue_top(graph: CommitmentGraph, include: Iterable[str] = CASH_TYPES) -> float:
+    """Top of the default ``X`` grid: max(3 x baseline, labs' annual obligations)."""
+    kinds = frozenset(include)
+    labs = {n for n, w in graph.end_user_weight.items() if w > 0}
+    owed = sum(
+        graph.edges[k].annual_amount
+        for k in _obligation_edges(graph, kinds)
+        if graph.edges[k].payer in labs
+    )
+    return float(max(3.0 * graph.baseline_revenue, owed, 1.0))
+
+
 def commitment_clearing_curve(
     graph: CommitmentGraph,
     revenues: Sequence[float] | FloatArray | None = None,
@@ -872,10 +897,13 @@ def commitment_clearing_curve(
     alpha: float = 1.0,
     beta: float = 1.0,
 ) -> CommitmentClearingCurve:
-    """:func:`clear_commitments` over a grid of ``X`` (default 0 to 3x the baseline)."""
+    """:func:`clear_commitments` over a grid of ``X``.
+
+    The default grid runs from 0 to the larger of 3x today's end-user revenue and
+    the labs' total annual obligations (where every commitment could be paid).
+    """
     if revenues is None:
-        top = 3.0 * graph.baseline_revenue if graph.baseline_revenue > 0 else 100.0
-        grid = np.linspace(0.0, top, 31)
+        grid = np.linspace(0.0, default_revenue_top(graph, include), 31)
     else:
         grid = np.asarray(revenues, dtype=np.float64)
     rows = [
