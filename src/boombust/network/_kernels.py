@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["HAVE_NUMBA", "single_hit_from_nodes", "single_hit_kernel"]
+__all__ = ["HAVE_NUMBA", "capped_sweep", "single_hit_from_nodes", "single_hit_kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,3 +137,44 @@ def single_hit_from_nodes(
         out_r[s] = total - value[k] * psi
         out_hit[s] = hit
     return out_r, out_total, out_hit
+
+
+@_jit
+def capped_sweep(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int64],
+    data: NDArray[np.float64],
+    h: NDArray[np.float64],
+    shock_rows: NDArray[np.int64],
+    psi: float,
+    out: NDArray[np.float64],
+    step: NDArray[np.float64],
+) -> None:
+    """One capped Picard sweep for a block of unit shocks, fused in one pass.
+
+    ``out = min(1, S + Lambda h)`` where column c of ``S`` is ``psi`` at row
+    ``shock_rows[c]``; ``step[c] = max_i (out - h)[i, c]``. ``h`` and ``out`` are
+    C-ordered ``(n, k)``; ``Lambda`` is CSR (``indptr, indices, data``).
+    """
+    n, k = h.shape
+    for c in range(k):
+        step[c] = -np.inf
+    acc = np.empty(k, dtype=np.float64)
+    for i in range(n):
+        for c in range(k):
+            acc[c] = 0.0
+        for ptr in range(indptr[i], indptr[i + 1]):
+            j = indices[ptr]
+            w = data[ptr]
+            for c in range(k):
+                acc[c] += w * h[j, c]
+        for c in range(k):
+            value = acc[c]
+            if shock_rows[c] == i:
+                value += psi
+            if value > 1.0:
+                value = 1.0
+            out[i, c] = value
+            diff = value - h[i, c]
+            if diff > step[c]:
+                step[c] = diff
