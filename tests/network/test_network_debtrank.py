@@ -166,25 +166,23 @@ def test_debtrank_bad_input(a: object, c: object, s: object, msg: str) -> None:
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
-def test_fused_sweep_compiled_and_python_paths_identical() -> None:
-    from boombust.network._kernels import capped_sweep
+def test_gauss_seidel_sweep_compiled_and_python_paths_identical() -> None:
+    from boombust.network._kernels import capped_sweep_gauss_seidel
 
     lev = sp.random(40, 40, density=0.15, random_state=4, format="csr")
     lev.data *= 0.8
     ip, ix = lev.indptr.astype(np.int64), lev.indices.astype(np.int64)
     rows = np.array([3, 7, 11], dtype=np.int64)
-    h = np.zeros((40, 3))
-    h[rows, np.arange(3)] = 1.0
     outs = []
-    for fn in (capped_sweep, capped_sweep.py_func):
-        out, step = np.empty_like(h), np.empty(3)
-        fn(ip, ix, lev.data, h, rows, 1.0, out, step)
-        outs.append((out, step))
+    for fn in (capped_sweep_gauss_seidel, capped_sweep_gauss_seidel.py_func):
+        h = np.zeros((40, 3))
+        h[rows, np.arange(3)] = 1.0
+        step = np.empty(3)
+        for _ in range(3):
+            fn(ip, ix, lev.data, h, rows, 1.0, step)
+        outs.append((h, step))
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    # and the scipy form of the same sweep
-    expected = np.minimum(1.0, lev @ h + np.eye(40)[:, rows])
-    np.testing.assert_allclose(outs[0][0], expected, rtol=1e-14)
 
 
 def test_linear_batch_scipy_path_matches_fused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,4 +198,5 @@ def test_linear_batch_scipy_path_matches_fused(monkeypatch: pytest.MonkeyPatch) 
     fused = debtrank_all_single_node(a, c, variant="linear", chunk=8)
     monkeypatch.setattr(dr, "HAVE_NUMBA", False)
     plain = debtrank_all_single_node(a, c, variant="linear", chunk=8)
-    np.testing.assert_allclose(fused.debtrank, plain.debtrank, rtol=1e-12, atol=1e-14)
+    # Gauss–Seidel (compiled) and Jacobi (scipy) reach the same fixed point to tol
+    np.testing.assert_allclose(fused.debtrank, plain.debtrank, atol=1e-9)

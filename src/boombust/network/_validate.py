@@ -19,10 +19,6 @@ __all__ = ["as_fraction", "as_square_matrix", "as_vector"]
 FloatArray = NDArray[np.float64]
 
 
-def _where(source: str | None, name: str) -> tuple[str | None, str]:
-    return source, name
-
-
 def as_square_matrix(
     matrix: Any, *, name: str, source: str | None = None, zero_diagonal: bool = False
 ) -> sp.csr_matrix:

@@ -49,7 +49,7 @@ from boombust._provenance import Provenance, stable_hash
 from boombust.errors import ConvergenceWarning, InputError
 from boombust.network._kernels import (
     HAVE_NUMBA,
-    capped_sweep,
+    capped_sweep_gauss_seidel,
     single_hit_from_nodes,
     single_hit_kernel,
 )
@@ -428,9 +428,9 @@ def _linear_block(
     while active.size and its < max_iter:
         its += 1
         if fused:
-            new = np.empty_like(h)
+            new = h  # updated in place, Gauss–Seidel order
             step = np.empty(active.size)
-            capped_sweep(indptr, indices, data, h, rows, float(psi), new, step)
+            capped_sweep_gauss_seidel(indptr, indices, data, h, rows, float(psi), step)
         else:
             new = lev @ h
             new[rows, np.arange(active.size)] += psi
@@ -456,7 +456,7 @@ def debtrank_all_single_node(
     psi: float = 1.0,
     value: Any | None = None,
     names: Sequence[str] | None = None,
-    tol: float = 1e-9,
+    tol: float = 1e-10,
     chunk: int = 64,
     max_iter: int = 100_000,
 ) -> DebtRankBatchResult:
@@ -465,8 +465,12 @@ def debtrank_all_single_node(
     Single-hit runs the compiled propagation kernel once per shock (each
     distressed node propagates once, so a shock costs one pass over the edges).
     Linear iterates all shocks of a chunk at once as ``H <- min(1, S + Lambda H)``
-    with ``H`` an ``(n, chunk)`` block (one fused compiled sweep per step when numba
-    is installed, scipy sparse x dense otherwise), dropping columns that have settled.
+    with ``H`` an ``(n, chunk)`` block, dropping columns that have settled. With numba
+    each step is one fused compiled Gauss–Seidel sweep (in place, rows in order):
+    from ``H = S`` its iterates rise monotonically and stay below the least fixed
+    point above ``S``, which is also the limit of the Bardoscia dynamic, so both
+    reach the same vector (to ``tol``) and Gauss–Seidel in about half the sweeps.
+    Without numba: the Jacobi (literal) sweep with scipy sparse x dense.
     """
     prep = _prepare(exposures, capital, value, names)
     if not 0.0 <= psi <= 1.0:
