@@ -148,7 +148,7 @@ def _solve_block(
     # Krylov without preconditioner first: on random (expander-like) graphs the
     # spectrum of I - beta Pi_DD' is one outlier near 0 plus a cluster around 1,
     # which GMRES resolves in a few dozen iterations even when rho(Pi_DD) ~ 1.
-    y, n_it, ok = _gmres(system, rhs, x, None, atol=atol, restart=80, maxiter=4)
+    y, n_it, ok = _gmres(system, rhs, x, None, atol=atol, restart=30, maxiter=12)
     used += n_it
     if ok:
         return _Solve(y, used, "gmres")
