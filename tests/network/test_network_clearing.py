@@ -245,3 +245,48 @@ def test_bad_input_raises_input_error(
 ) -> None:
     with pytest.raises(InputError, match=msg.replace("[", r"\[").replace("]", r"\]")):
         clear(mat, e, **kw)
+
+
+def dense_fda(mat: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Plain dense fictitious default algorithm (EN section 3): an independent code path."""
+    pbar = mat.sum(axis=1)
+    pi_t = (mat / np.where(pbar > 0, pbar, 1)[:, None]).T
+    p, d = pbar.copy(), np.zeros(len(pbar), bool)
+    while True:
+        new = d | ((e + pi_t @ p < pbar) & (pbar > 0))
+        if np.array_equal(new, d):
+            return p
+        d = new
+        i, s = np.flatnonzero(d), np.flatnonzero(~d)
+        p = p.copy()
+        a = np.eye(len(i)) - pi_t[np.ix_(i, i)]
+        p[i] = np.linalg.solve(a, e[i] + pi_t[np.ix_(i, s)] @ p[s])
+
+
+@pytest.mark.parametrize("break_ilu", [False, True])
+def test_long_cycle_inside_random_graph_uses_fallbacks_and_is_exact(
+    break_ilu: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2,000-node ring with weak random side links: too long a cycle for GMRES(30),
+    too many entries per row for the plain-LU shortcut -> ILU-GMRES, or sparse LU."""
+    import scipy.sparse.linalg as spla
+
+    rng = np.random.default_rng(11)
+    n = 2_000
+    rows = np.concatenate([np.arange(n), np.repeat(np.arange(n), 3), np.arange(n)])
+    cols = np.concatenate([(np.arange(n) + 1) % n, rng.integers(0, n, 3 * n), np.full(n, n)])
+    vals = np.concatenate([np.ones(n), np.full(3 * n, 1e-6), np.full(n, 1e-5)])
+    keep = rows != cols
+    mat = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=(n + 1, n + 1))
+    e = np.zeros(n + 1)
+    e[0] = 0.005
+    if break_ilu:
+
+        def no_ilu(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("forced")
+
+        monkeypatch.setattr(spla, "spilu", no_ilu)
+    res = clear(mat, e)
+    assert res.solver_steps[-1] == ("splu" if break_ilu else "ilu-gmres")
+    np.testing.assert_allclose(res.payments, dense_fda(mat.toarray(), e), rtol=1e-9, atol=1e-12)
+    assert res.residual <= 1e-9 * res.pbar.max()
