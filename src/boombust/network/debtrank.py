@@ -457,7 +457,7 @@ def debtrank_all_single_node(
     value: Any | None = None,
     names: Sequence[str] | None = None,
     tol: float = 1e-10,
-    chunk: int = 64,
+    chunk: int = 32,
     max_iter: int = 100_000,
 ) -> DebtRankBatchResult:
     """DebtRank of each node shocked alone with distress ``psi`` (``psi = 1``: default).
