@@ -200,3 +200,31 @@ def test_linear_batch_scipy_path_matches_fused(monkeypatch: pytest.MonkeyPatch) 
     plain = debtrank_all_single_node(a, c, variant="linear", chunk=8)
     # Gauss–Seidel (compiled) and Jacobi (scipy) reach the same fixed point to tol
     np.testing.assert_allclose(fused.debtrank, plain.debtrank, atol=1e-9)
+
+
+def test_runs_without_numba() -> None:
+    """The kernels are plain Python when numba is absent (checked in a fresh process)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "import numpy as np\n"
+        "from boombust.network._kernels import HAVE_NUMBA\n"
+        "from boombust.network import debtrank_all_single_node\n"
+        "a = np.zeros((3, 3)); a[1, 0], a[2, 1], a[0, 2] = 5, 20, 4\n"
+        "c = np.array([8.0, 10.0, 10.0])\n"
+        "r = debtrank_all_single_node(a, c, variant='single-hit').debtrank\n"
+        "l = debtrank_all_single_node(a, c, variant='linear').debtrank\n"
+        "print(HAVE_NUMBA, round(r[0] * 28, 9), round(l[0] * 28, 9))\n"
+    )
+    src = Path(__file__).resolve().parents[2] / "src"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(src), "PATH": ""},
+    )
+    assert out.stdout.split() == ["False", "10.0", "15.0"]
