@@ -410,9 +410,16 @@ class CircularityResult:
         frame = frame[frame["commitment_revenue"] > 0].sort_values("circular", ascending=False)
         lines.append("  circular revenue by firm:")
         for firm, row in frame.iterrows():
+            of_reported = row["circular_of_reported"]
+            extra = (
+                f"  = {of_reported:6.1%} of reported revenue"
+                if isinstance(of_reported, float) and np.isfinite(of_reported)
+                else ""
+            )
             lines.append(
                 f"    {firm!s:<22} revenue {row['commitment_revenue']:8.3g}  circular "
-                f"{row['circular_share']:6.1%}  vendor-financed {row['vendor_financed_share']:6.1%}"
+                f"{row['circular_share']:6.1%}  vendor-financed "
+                f"{row['vendor_financed_share']:6.1%}{extra}"
             )
         return "\n".join(lines)
 
