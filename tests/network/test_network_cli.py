@@ -295,3 +295,17 @@ def test_commitment_graph_from_dataset_reads_fields() -> None:
     with_liquid = CommitmentGraph.from_dataset(fake_dataset(), include_liquid=True)
     assert with_liquid.outside_money["nvidia"] == 70.0
     np.testing.assert_allclose(g.external(10.0)[g.index["openai"]], 10.0)
+
+
+def test_from_dataset_falls_back_to_liquid_assets() -> None:
+    from boombust.network.circular import CommitmentGraph
+
+    ds = fake_dataset()
+    amd = next(i for i in ds.institutions if i.id == "amd")
+    amd.income.operating_cash_flow = None
+    g = CommitmentGraph.from_dataset(ds)
+    assert g.outside_money["amd"] == 10.0
+    assert g.liquid_fallback == ("amd",)
+    g0 = CommitmentGraph.from_dataset(ds, liquid_if_no_cash_flow=False)
+    assert g0.outside_money["amd"] == 0.0
+    assert g0.missing_outside == ("amd",)

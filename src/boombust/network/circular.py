@@ -133,6 +133,7 @@ class CommitmentGraph:
     revenue: Mapping[str, float] = field(default_factory=dict)
     name: str = "commitments"
     missing_outside: tuple[str, ...] = ()
+    liquid_fallback: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         known = set(self.nodes)
@@ -190,14 +191,19 @@ class CommitmentGraph:
         return cls(nodes=tuple(nodes), edges=tuple(out), **kwargs)
 
     @classmethod
-    def from_dataset(cls, ds: Any, *, include_liquid: bool = False) -> CommitmentGraph:
+    def from_dataset(
+        cls, ds: Any, *, include_liquid: bool = False, liquid_if_no_cash_flow: bool = True
+    ) -> CommitmentGraph:
         """Adapter for a :class:`boombust.data.schema.Dataset` (``ds.commitments``,
         ``ds.institutions``).
 
         End-user AI revenue goes to institutions of kind ``ai_lab``, split by their
         ``income.ai_revenue`` (or ``income.revenue``); everyone else's outside money is
         ``max(0, income.operating_cash_flow)`` (plus ``balance_sheet.liquid_assets``
-        with ``include_liquid``). Labs get no other outside money.
+        with ``include_liquid``); a firm with no operating cash flow in the data uses its
+        liquid assets instead (``liquid_if_no_cash_flow``, listed in
+        ``liquid_fallback``), or 0 if it has none (listed in ``missing_outside``). Labs get
+        no other outside money.
         """
         inst = {i.id: i for i in ds.institutions}
         edges = tuple(
@@ -221,6 +227,7 @@ class CommitmentGraph:
         outside: dict[str, float] = {}
         revenue: dict[str, float] = {}
         missing: list[str] = []
+        fallback: list[str] = []
         for node in nodes:
             i = inst.get(node)
             if i is None:
@@ -236,12 +243,16 @@ class CommitmentGraph:
                 weight[node] = float(lab_rev or 0.0)
                 continue
             money = 0.0
+            liquid = i.balance_sheet.liquid_assets
             if income is not None and income.operating_cash_flow is not None:
                 money += max(0.0, float(income.operating_cash_flow))
+                if include_liquid and liquid is not None:
+                    money += float(liquid)
+            elif liquid is not None and (include_liquid or liquid_if_no_cash_flow):
+                money += float(liquid)
+                fallback.append(node)
             else:
                 missing.append(node)
-            if include_liquid and i.balance_sheet.liquid_assets is not None:
-                money += float(i.balance_sheet.liquid_assets)
             outside[node] = money
         baseline = float(sum(weight.values()))
         return cls(
@@ -253,6 +264,7 @@ class CommitmentGraph:
             revenue=revenue,
             name=str(getattr(getattr(ds, "meta", None), "name", "dataset")),
             missing_outside=tuple(missing),
+            liquid_fallback=tuple(fallback),
         )
 
     @property
@@ -678,9 +690,14 @@ class CommitmentClearingResult:
             f"  firms short           {', '.join(defaulted) if defaulted else 'none'}",
             f"  residual              {res.residual:.2g}",
         ]
+        if self.graph.liquid_fallback:
+            lines.append(
+                "  no operating cash flow in the data, liquid assets used instead: "
+                + ", ".join(self.graph.liquid_fallback)
+            )
         if self.graph.missing_outside:
             lines.append(
-                "  no operating cash flow in the data (outside money taken as 0): "
+                "  no operating cash flow or liquid assets in the data (outside money 0): "
                 + ", ".join(self.graph.missing_outside)
             )
         lines += [
