@@ -309,3 +309,29 @@ def test_from_dataset_falls_back_to_liquid_assets() -> None:
     g0 = CommitmentGraph.from_dataset(ds, liquid_if_no_cash_flow=False)
     assert g0.outside_money["amd"] == 0.0
     assert g0.missing_outside == ("amd",)
+
+
+def test_bundled_ai_2025_cycles_and_clearing(capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed's circle is in the bundled dataset; bottleneck = smallest annual pair amount."""
+    from boombust.data import load_dataset
+
+    ds = load_dataset("ai-2025")
+    annual: dict[tuple[str, str], float] = {}
+    for c in ds.commitments:
+        key = (c.payer, c.payee)
+        annual[key] = annual.get(key, 0.0) + c.annual_amount
+    code, out, _ = run(["network", "cycles", "ai-2025", "--json"], capsys)
+    assert code == 0
+    cycles = {tuple(c["nodes"]): c for c in json.loads(out)["cycles"]}
+    circle = cycles[("nvidia", "openai", "oracle")]
+    expected = min(
+        annual[("nvidia", "openai")], annual[("openai", "oracle")], annual[("oracle", "nvidia")]
+    )
+    assert circle["bottleneck"] == pytest.approx(expected)
+    code, out, _ = run(
+        ["network", "clear", "ai-2025", "--revenue-shortfall", "0.5", "--json"], capsys
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert 0 <= data["total_backed_fraction"] <= data["total_paid_fraction"] <= 1
+    assert data["residual"] <= 1e-9
