@@ -26,7 +26,7 @@ def spring_layout(weights: FloatArray, *, iterations: int = 300) -> FloatArray:
     pos = circular_layout(n)
     if n <= 2:
         return pos
-    k = 1.0 / np.sqrt(n)
+    k = 2.0 / np.sqrt(n)  # ideal edge length for n nodes in a box of area ~4
     w = weights / max(float(weights.max()), 1e-300)
     temperature = 0.1
     for _ in range(iterations):
@@ -38,7 +38,10 @@ def spring_layout(weights: FloatArray, *, iterations: int = 300) -> FloatArray:
         length = np.maximum(np.linalg.norm(disp, axis=1), 1e-9)
         pos += disp / length[:, None] * np.minimum(length, temperature)[:, None]
         temperature *= 0.985
-    pos -= pos.mean(axis=0)
+    pos -= np.median(pos, axis=0)
+    # spread the crowded core: compress radii (r -> sqrt r) before scaling to the box
+    radius = np.linalg.norm(pos, axis=1)
+    pos *= (np.sqrt(radius) / np.maximum(radius, 1e-12))[:, None]
     return pos / max(float(np.abs(pos).max()), 1e-9)
 
 
