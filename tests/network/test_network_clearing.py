@@ -290,3 +290,15 @@ def test_long_cycle_inside_random_graph_uses_fallbacks_and_is_exact(
     assert res.solver_steps[-1] == ("splu" if break_ilu else "ilu-gmres")
     np.testing.assert_allclose(res.payments, dense_fda(mat.toarray(), e), rtol=1e-9, atol=1e-12)
     assert res.residual <= 1e-9 * res.pbar.max()
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1.0, 1.0), (0.0, 0.0)])
+def test_closed_two_cycle_without_outside_money_pays_in_full(alpha: float, beta: float) -> None:
+    """Regression (found by hypothesis): 6.6875 * (1 / 6.6875) rounds below 1, which made a
+    fully paying debtor look short; the greatest clearing vector of a closed loop is pbar."""
+    mat = np.zeros((4, 4))
+    mat[0, 3] = mat[3, 0] = 6.6875
+    res = clear(mat, np.zeros(4), alpha=alpha, beta=beta)
+    np.testing.assert_array_equal(res.payments, [6.6875, 0, 0, 6.6875])
+    assert res.residual == 0.0
+    assert not res.defaulted.any()

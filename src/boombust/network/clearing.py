@@ -62,6 +62,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
+_SOLVENCY_RTOL = 1e-12  # a node this close to solvent counts as solvent
 _DENSE_MAX = 600  # defaulted blocks up to this size: dense LU
 _SPARSE_LU_MAX_NNZ_PER_ROW = 3.0  # sparser blocks (chains, rings) factor with no fill
 
@@ -84,8 +85,20 @@ class _Network:
         return cls(liabilities_t=sp.csr_matrix(mat.T), pbar=pbar, inv_pbar=inv, n=int(mat.shape[0]))
 
     def received(self, payments: FloatArray) -> FloatArray:
-        """``Pi' p``: what each node receives when debtors pay ``payments``."""
-        out: FloatArray = self.liabilities_t @ (payments * self.inv_pbar)
+        """``Pi' p``: what each node receives when debtors pay ``payments``.
+
+        A debtor paying in full pays exactly its liabilities (fraction 1, not
+        ``pbar * (1 / pbar)``, which can round below 1).
+        """
+        fraction = np.where(payments >= self.pbar, 1.0, payments * self.inv_pbar)
+        fraction[self.pbar <= 0] = 0.0
+        out: FloatArray = self.liabilities_t @ fraction
+        return out
+
+    def solvent(self, external: FloatArray, received: FloatArray) -> BoolArray:
+        """``e + Pi'p >= pbar`` up to rounding (relative slack ``_SOLVENCY_RTOL``)."""
+        slack = _SOLVENCY_RTOL * np.maximum(self.pbar, 1.0)
+        out: BoolArray = external + received >= self.pbar - slack
         return out
 
 
@@ -93,7 +106,7 @@ def _phi(
     net: _Network, external: FloatArray, payments: FloatArray, alpha: float, beta: float
 ) -> FloatArray:
     received = net.received(payments)
-    solvent = external + received >= net.pbar
+    solvent = net.solvent(external, received)
     defaulted_value = np.minimum(net.pbar, np.maximum(0.0, alpha * external + beta * received))
     return np.where(solvent, net.pbar, defaulted_value)
 
@@ -227,8 +240,8 @@ def _greatest_clearing_vector(
     rounds = 0
     for rnd in range(1, n + 2):
         received = net.received(p)
-        # insolvent: e + Pi'p < pbar, with a tolerance of the order of rounding
-        short = external + received < pbar - atol * 1e-3
+        # insolvent: e + Pi'p < pbar, up to rounding (the same test as Phi)
+        short = ~net.solvent(external, received)
         new_defaulted = defaulted | (short & owes)
         if np.array_equal(new_defaulted, defaulted):
             break
