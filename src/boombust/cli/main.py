@@ -30,6 +30,8 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("runs", "runs"),
     ("score", None),
     ("detect", "detect"),
+    ("network", "network"),
+    ("credit", "credit"),
     ("serve", None),
 ]
 
