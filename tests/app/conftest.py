@@ -1,4 +1,4 @@
-"""Dashboard tests need the ``dashboard`` extra (Dash); they skip cleanly without it."""
+"""Shared helpers of the dashboard tests (modules that need Dash skip without it)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import base64
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip("dash")
 
 
 def upload_contents(text: str | bytes) -> str:

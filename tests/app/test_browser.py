@@ -28,6 +28,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
 ]
+pytest.importorskip("dash", reason="needs the dashboard extra (Dash)")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 

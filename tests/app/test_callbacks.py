@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+pytest.importorskip("dash", reason="needs the dashboard extra (Dash)")
 
 from boombust.app import callbacks as cb
 from boombust.app.jobs import JobManager, ProgressFn
@@ -22,9 +25,9 @@ from .conftest import upload_contents
 
 
 @pytest.fixture
-def jobs() -> JobManager:
+def jobs() -> Iterator[JobManager]:
     manager = JobManager(max_workers=2)
-    yield manager  # type: ignore[misc]
+    yield manager
     manager.shutdown()
 
 

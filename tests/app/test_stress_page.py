@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("dash", reason="needs the dashboard extra (Dash)")
+
 from boombust.app import callbacks as cb
 from boombust.app.jobs import JobManager
 from boombust.store import RunStore
