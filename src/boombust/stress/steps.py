@@ -1,0 +1,501 @@
+"""The six steps of the cascade, each a function over a vectorised :class:`CascadeState`.
+
+Shapes: ``P`` paths × ``N`` institutions × ``K`` traded assets. Each step records the losses
+it causes per institution in ``state.loss[:, :, step]`` (attribution), so that the six
+columns add up to each institution's total loss on each path.
+
+1. :func:`demand_shock` — end-user AI revenue falls short; the circular commitments are
+   cleared like a payment system (Eisenberg–Noe); lost revenue and missed receipts are losses.
+2. :func:`reprice` — AI and consumer-facing assets fall (``ai_beta`` × drawdown,
+   ``consumer_beta`` × unemployment); holders mark to market.
+3. :func:`leases_and_tranches` — tenants stay, renegotiate or walk away (correlated through a
+   one-factor Gaussian copula; probability rising with tenant stress and GPU obsolescence);
+   deal value is allocated through the tranches' attach/detach; holders mark to market.
+4. :func:`downgrade` and :func:`forced_sales` — bonds downgraded with their price falls,
+   tranches re-rated from their loss; insurers sell paper below their minimum rating, levered
+   holders sell to get back under their leverage limit (threshold, Cont–Schaanning) or to their
+   target (Greenwood–Landier–Thesmar), funds meet redemptions, defaulters liquidate.
+5. :func:`fire_sale_round` — sales move prices (linear or exponential impact over market depth);
+   every holder marks to market.
+6. :func:`clear_defaults` — institutions whose equity is exhausted default; obligations are
+   cleared with Rogers–Veraart (default costs ``alpha``, ``beta``); creditors lose.
+
+Steps 4–6 are iterated jointly to a fixed point by :func:`boombust.stress.engine.cascade`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import norm
+
+from boombust.stress.clearing import clear
+from boombust.stress.firesale import exponential_impact, linear_impact
+from boombust.stress.network import Network, curve_value
+
+__all__ = [
+    "STEP_NAMES",
+    "CascadeState",
+    "CommitmentOutcome",
+    "TrancheOutcome",
+    "clear_defaults",
+    "demand_shock",
+    "downgrade",
+    "fire_sale_round",
+    "forced_sales",
+    "implied_notch",
+    "initial_state",
+    "leases_and_tranches",
+    "reprice",
+]
+
+F64 = NDArray[np.float64]
+Draws = dict[str, F64]
+
+STEP_NAMES: tuple[str, ...] = (
+    "demand_and_commitments",
+    "equity_repricing",
+    "leases_and_tranches",
+    "downgrades",
+    "fire_sales",
+    "defaults",
+)
+"""Names of the six steps, in order (the columns of the loss attribution)."""
+
+# Moody's 10-year idealized cumulative default rates (methods §F.2, verified), Aaa … Ca/C;
+# expected loss = 0.55 x PD. Index i is notch i+1 on boombust's common scale.
+_PD10 = np.array(
+    [0.0001, 0.0010, 0.0020, 0.0040, 0.0070, 0.0120, 0.0180, 0.0260, 0.0360, 0.0610,
+     0.0940, 0.1350, 0.1766, 0.2220, 0.2720, 0.3490, 0.4770, 0.6500, 0.8070, 1.0000]
+)  # fmt: skip
+EL10 = 0.55 * _PD10
+
+
+def implied_notch(loss_fraction: F64) -> NDArray[np.int64]:
+    """Best rating notch (1 = AAA) whose 10-year idealized EL covers ``loss_fraction``.
+
+    0 for no loss (keep the current rating). Moody's idealized EL = 0.55 x PD (methods §F.2).
+    """
+    lf = np.asarray(loss_fraction, dtype=float)
+    n = np.searchsorted(EL10, lf, side="left") + 1
+    return np.where(lf > 1e-12, np.minimum(n, len(EL10)), 0).astype(np.int64)
+
+
+@dataclass
+class CascadeState:
+    """Mutable per-chunk state of the cascade (internal; results are immutable)."""
+
+    price: F64  # (P, K) relative to today's price
+    price_pre: F64  # (P, K) price before fire-sale impact
+    notch: NDArray[np.int64]  # (P, K) current rating notch (0 unrated)
+    qty: F64  # (P, N, K) units still held (today's value units)
+    volume: F64  # (P, K) cumulative units sold in fire sales
+    proceeds: F64  # (P, N)
+    redeemed: F64  # (P, N) redemptions paid so far
+    loss: F64  # (P, N, 6)
+    defaulted: NDArray[np.bool_]  # (P, N)
+    default_round: NDArray[np.int64]  # (P, N), -1 never
+    price_trace: list[F64] = field(default_factory=list)
+
+    @property
+    def paths(self) -> int:
+        return int(self.price.shape[0])
+
+    def equity(self, net: Network) -> F64:
+        return np.asarray(net.equity0 - self.loss.sum(axis=2), dtype=float)
+
+    def total_assets(self, net: Network) -> F64:
+        return np.asarray(net.assets0 - self.loss.sum(axis=2) - self.proceeds, dtype=float)
+
+    def mark(self, new_price: F64, step: int) -> None:
+        """Set prices; every holder marks to market; the loss goes to ``step``."""
+        dp = self.price - new_price
+        self.loss[:, :, step] += np.einsum("pnk,pk->pn", self.qty, dp)
+        self.price = new_price
+
+
+def initial_state(net: Network, paths: int) -> CascadeState:
+    n, k = net.n_inst, net.n_assets
+    return CascadeState(
+        price=np.ones((paths, k)),
+        price_pre=np.ones((paths, k)),
+        notch=np.broadcast_to(net.rating_notch, (paths, k)).copy(),
+        qty=np.broadcast_to(net.holdings, (paths, n, k)).copy(),
+        volume=np.zeros((paths, k)),
+        proceeds=np.zeros((paths, n)),
+        redeemed=np.zeros((paths, n)),
+        loss=np.zeros((paths, n, len(STEP_NAMES))),
+        defaulted=np.zeros((paths, n), dtype=bool),
+        default_round=np.full((paths, n), -1, dtype=np.int64),
+    )
+
+
+# ----------------------------------------------------------------------------- step 1
+
+
+@dataclass(frozen=True)
+class CommitmentOutcome:
+    """Step 1 output: payments per commitment and the share of the circle honoured."""
+
+    paid: F64  # (P, C)
+    surviving: F64  # (P,) share of all commitments honoured
+    surviving_vs_baseline: F64  # (P,) honoured relative to the no-shock clearing
+
+
+def _commitment_matrix(net: Network) -> F64:
+    n = net.n_inst
+    mat = np.zeros((n, n))
+    np.add.at(mat, (net.comm_payer, net.comm_payee), net.comm_annual)
+    return mat
+
+
+def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentOutcome:
+    """Step 1: AI revenue shortfall and Eisenberg–Noe clearing of the commitment graph.
+
+    Each firm honours its (annual) commitments pro rata out of its external resources,
+    ``ai_revenue (1 - shortfall) + funding_share × max(operating cash flow, 0)``, plus what it
+    receives. Losses: the AI revenue lost plus commitment receipts lost relative to the
+    no-shock clearing (receipts of deal SPVs are valued in step 3 instead).
+    """
+    s = draws["revenue_shortfall"][:, None]
+    share = draws["commitment_funding_share"][:, None]
+    other = share * np.maximum(net.op_cash_flow, 0.0)
+    mat = _commitment_matrix(net)
+    c = len(net.comm_annual)
+    if c == 0:
+        state.loss[:, :, 0] += net.ai_revenue * s * draws["revenue_margin"][:, None]
+        ones = np.ones(state.paths)
+        return CommitmentOutcome(np.zeros((state.paths, 0)), ones, ones)
+    base = clear(mat, net.ai_revenue + other)
+    shocked = clear(mat, net.ai_revenue * (1.0 - s) + other)
+    pbar = mat.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(pbar > 0, shocked.payments / pbar, 1.0)
+        ratio_b = np.where(pbar > 0, base.payments / pbar, 1.0)
+    paid = ratio[:, net.comm_payer] * net.comm_annual
+    paid_b = ratio_b[:, net.comm_payer] * net.comm_annual
+    lost = np.where(net.comm_to_spv, 0.0, np.maximum(paid_b - paid, 0.0))
+    missed = np.zeros((state.paths, net.n_inst))
+    np.add.at(missed.T, net.comm_payee, lost.T)
+    state.loss[:, :, 0] += net.ai_revenue * s * draws["revenue_margin"][:, None] + missed
+    total = net.comm_annual.sum()
+    surv = paid.sum(axis=1) / total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(paid_b.sum(axis=1) > 0, paid.sum(axis=1) / paid_b.sum(axis=1), 1.0)
+    return CommitmentOutcome(paid, surv, np.minimum(rel, 1.0))
+
+
+# ----------------------------------------------------------------------------- step 2
+
+
+def asset_returns(net: Network, draws: Draws) -> F64:
+    """Step-2 price falls (P, K): ``ai_beta × drawdown + consumer_beta × c × du`` (+ class shocks)."""
+    dd = draws["ai_equity_drawdown"][:, None]
+    du = draws["unemployment_rise_pp"][:, None]
+    fall = net.ai_beta * dd + net.consumer_beta * draws["consumer_drawdown_per_pp"][:, None] * du
+    consumer = np.array([c == "consumer_credit" for c in net.asset_classes])
+    fall = fall + consumer * draws["consumer_credit_loss_per_pp"][:, None] * du
+    for key, val in draws.items():
+        if key.startswith("shock:"):
+            cls = key.split(":", 1)[1]
+            mask = np.array([c == cls for c in net.asset_classes])
+            fall = fall + mask * val[:, None]
+    fall = np.where(net.is_tranche, 0.0, fall)
+    return np.asarray(np.clip(fall, -1.0, 1.0), dtype=float)
+
+
+def reprice(net: Network, draws: Draws, state: CascadeState) -> F64:
+    """Step 2: AI (and consumer-facing) assets reprice; holders mark to market.
+
+    Returns the price falls applied (P, K).
+    """
+    fall = asset_returns(net, draws)
+    state.mark(state.price * (1.0 - fall), 1)
+    return fall
+
+
+# ----------------------------------------------------------------------------- step 3
+
+
+@dataclass(frozen=True)
+class TrancheOutcome:
+    """Step 3 output: tenant decisions, deal losses, tranche prices."""
+
+    walked: NDArray[np.bool_]  # (P, leases)
+    renegotiated: NDArray[np.bool_]  # (P, leases)
+    deal_loss: F64  # (P, deals) value lost relative to the no-shock deal value
+    tranche_price: F64  # (P, tranches) relative to the no-shock value
+    tranche_loss: F64  # (P, tranches) = 1 - tranche_price
+
+
+def _annuity(rate: F64, years: F64) -> F64:
+    safe = np.where(rate > 1e-12, rate, 1.0)
+    return np.asarray(
+        np.where(rate > 1e-12, (1.0 - (1.0 + safe) ** (-years)) / safe, years), dtype=float
+    )
+
+
+def _tranche_payoff(value: F64, attach: F64, detach: F64, capital: float) -> F64:
+    """Payoff of each tranche when the deal is worth ``value`` (senior first).
+
+    Tranche [a, d] receives ``clip(V - (1 - d) C, 0, (d - a) C)``; the first-loss tranche
+    (``a = 0``) keeps any value above the debt.
+    """
+    v = value[:, None]
+    pay = np.clip(v - (1.0 - detach) * capital, 0.0, (detach - attach) * capital)
+    upside = np.maximum(v - capital, 0.0)
+    return np.asarray(np.where(attach <= 0.0, pay + upside, pay), dtype=float)
+
+
+def leases_and_tranches(
+    net: Network, draws: Draws, state: CascadeState, uniforms: F64
+) -> TrancheOutcome:
+    """Step 3: lease decisions, deal values and tranche losses (the cascade's compact kernel).
+
+    ``uniforms`` (P, 1 + 2 × leases): a common factor and per-lease draws. A tenant walks when
+    ``Phi(sqrt(rho) Y + sqrt(1-rho) Z) < p_walk`` with
+    ``p_walk = base + s_stress × (tenant equity lost) + s_value × (GPU value lost)``; otherwise
+    it renegotiates (rent × (1 - haircut)) with probability ``renegotiation_prob``. A walking
+    tenant leaves the collateral (valued on curves whose IT life is ``min(accounting, gpu_life)``)
+    plus the early-termination fee and the residual value guarantee if it is solvent, but never
+    more than renegotiating would cost it. The deal's value is allocated through the tranches
+    (:func:`_tranche_payoff`); tranche prices are payoffs relative to the no-shock payoffs.
+
+    To be checked against / replaced by :mod:`boombust.credit` (waterfalls, copulas) when it lands.
+    """
+    p = state.paths
+    n_leases = sum(len(d.lease_rent) for d in net.deals)
+    n_tr = sum(len(d.tranche_notional) for d in net.deals)
+    walked = np.zeros((p, n_leases), dtype=bool)
+    reneg = np.zeros((p, n_leases), dtype=bool)
+    deal_loss = np.zeros((p, len(net.deals)))
+    tr_price = np.ones((p, n_tr))
+    if not net.deals:
+        return TrancheOutcome(walked, reneg, deal_loss, tr_price, 1.0 - tr_price)
+    rho = draws["tenant_correlation"]
+    common = norm.ppf(np.clip(uniforms[:, 0], 1e-12, 1 - 1e-12))
+    t = draws["horizon_years"]
+    r = draws["discount_rate"]
+    gpu = draws["gpu_life"]
+    equity_now = state.equity(net)
+    lost_share = np.clip(
+        (net.equity0 - equity_now) / np.where(net.equity0 > 0, net.equity0, 1.0), 0.0, 1.0
+    )
+    li = 0
+    ti = 0
+    new_price = state.price.copy()
+    for di, d in enumerate(net.deals):
+        shell_c, power_c, it_c = d.curves
+        life = np.minimum(it_c.useful_life, gpu)
+        t_rem = np.maximum(d.lease_term.max() - t, 0.0)
+        t_end = t + t_rem
+        sh = d.shares
+
+        def collateral(age: F64, it_life: F64 | float | None) -> F64:
+            return np.asarray(
+                d.cost
+                * (
+                    sh[0] * curve_value(shell_c, age)
+                    + sh[1] * curve_value(power_c, age)
+                    + sh[2] * curve_value(it_c, age, it_life)
+                ),
+                dtype=float,
+            )
+
+        disc = (1.0 + r) ** (-t_rem)
+        c_end_base = collateral(t_end, None) * disc
+        c_end = collateral(t_end, life) * disc
+        c_now = collateral(t, life)
+        gpu_lost = curve_value(it_c, t) - curve_value(it_c, t, life)
+        rent_tot = d.lease_rent.sum()
+        v_base = np.zeros(p) + c_end_base
+        v = np.zeros(p) + c_end
+        v_walk_total = np.zeros(p)
+        for lj in range(len(d.lease_rent)):
+            rent = d.lease_rent[lj]
+            w = rent / rent_tot if rent_tot > 0 else 1.0 / len(d.lease_rent)
+            term_rem = np.maximum(d.lease_term[lj] - t, 0.0)
+            ann = _annuity(r, term_rem)
+            tenant = int(d.lease_tenant[lj])
+            stress = lost_share[:, tenant] if tenant >= 0 else np.zeros(p)
+            solvent = equity_now[:, tenant] > 0 if tenant >= 0 else np.ones(p, dtype=bool)
+            p_walk = np.clip(
+                draws["walk_away_base"]
+                + draws["walk_away_stress_sensitivity"] * stress
+                + draws["walk_away_value_sensitivity"] * gpu_lost,
+                0.0,
+                1.0,
+            )
+            z = np.sqrt(rho) * common + np.sqrt(1.0 - rho) * norm.ppf(
+                np.clip(uniforms[:, 1 + li], 1e-12, 1 - 1e-12)
+            )
+            u = norm.cdf(z)
+            walk = u < p_walk
+            rn = ~walk & (u < p_walk + (1.0 - p_walk) * draws["renegotiation_prob"])
+            stay_val = rent * ann
+            reneg_val = rent * (1.0 - draws["rent_haircut"]) * ann
+            shortfall = np.maximum(d.capital - c_now, 0.0)
+            rvg = np.where(solvent, np.minimum(d.lease_rvg_cap[lj], shortfall), 0.0)
+            fee = np.where(solvent, d.lease_fee_years[lj] * rent, 0.0)
+            walk_val = w * c_now + fee + rvg - w * c_end  # collateral now replaces lease + end
+            walk_val = np.minimum(walk_val, reneg_val)
+            v_base = v_base + stay_val
+            v = v + np.where(walk, walk_val, np.where(rn, reneg_val, stay_val))
+            v_walk_total += walk
+            walked[:, li] = walk
+            reneg[:, li] = rn
+            li += 1
+        v = np.minimum(v, v_base)
+        deal_loss[:, di] = np.minimum(v_base - v, d.capital)
+        pay = _tranche_payoff(v, d.tranche_attach, d.tranche_detach, d.capital)
+        pay_b = _tranche_payoff(v_base, d.tranche_attach, d.tranche_detach, d.capital)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            price = np.where(pay_b > 1e-12, pay / np.where(pay_b > 1e-12, pay_b, 1.0), 1.0)
+        nt = len(d.tranche_notional)
+        tr_price[:, ti : ti + nt] = price
+        for tj in range(nt):
+            k = int(d.tranche_asset[tj])
+            if k >= 0:
+                new_price[:, k] = state.price[:, k] * price[:, tj]
+                implied = implied_notch(1.0 - price[:, tj])
+                state.notch[:, k] = np.maximum(state.notch[:, k], implied)
+        ti += nt
+    state.mark(new_price, 2)
+    return TrancheOutcome(walked, reneg, deal_loss, tr_price, 1.0 - tr_price)
+
+
+# ----------------------------------------------------------------------------- step 4
+
+
+def downgrade(net: Network, draws: Draws, state: CascadeState, fall: F64) -> None:
+    """Step 4a: rated bonds are downgraded with their step-2 price fall and fall further.
+
+    ``notches = floor(notches_per_drawdown × fall)``; extra price fall ``notches × drop``.
+    """
+    rated = (net.rating_notch > 0) & ~net.is_tranche
+    notches = np.floor(draws["notches_per_drawdown"][:, None] * np.maximum(fall, 0.0))
+    notches = np.where(rated, notches, 0.0)
+    state.notch[:] = np.minimum(state.notch + notches.astype(np.int64), len(EL10) + 1)
+    extra = np.clip(notches * draws["price_drop_per_notch"][:, None], 0.0, 1.0)
+    state.mark(state.price * (1.0 - extra), 3)
+
+
+def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> F64:
+    """Step 4b: units each institution must sell now (P, N, K), given the current state.
+
+    * leverage, ``threshold`` (Cont–Schaanning): when ``A / E > leverage_max × scale``, sell
+      to ``leverage_target`` (or the limit); ``target`` (GLT): always sell back to the target
+      (or today's leverage); sales only, no purchases;
+    * insurers sell ``insurer_sale_fraction`` of holdings downgraded below their minimum
+      (paper already held below it today is not sold);
+    * funds meet redemptions ``sensitivity × (loss / equity) × equity``;
+    * defaulted institutions dump ``default_liquidation_share`` of their marketable holdings
+      (Cont–Schaanning liquidate everything: share 1).
+    """
+    eq = state.equity(net)
+    assets = state.total_assets(net)
+    value = state.qty * state.price[:, None, :] * net.marketable
+    held = value.sum(axis=2)
+    scale = draws["leverage_max_scale"][:, None]
+    lev_max = net.leverage_max * scale
+    if mode == "threshold":
+        tgt = np.where(np.isfinite(net.leverage_target), net.leverage_target, np.inf)
+        tgt = np.minimum(tgt, lev_max)
+        active = np.isfinite(net.leverage_max) & (eq > 0) & (assets > lev_max * eq)
+    else:
+        base = np.where(net.equity0 > 0, net.assets0 / np.where(net.equity0 > 0, net.equity0, 1), 1)
+        tgt = np.where(np.isfinite(net.leverage_target), net.leverage_target, base)
+        tgt = np.broadcast_to(tgt, eq.shape)
+        lev = np.isfinite(net.leverage_max) | np.isfinite(net.leverage_target)
+        active = lev & (eq > 0)
+    need = np.where(active, np.maximum(assets - tgt * eq, 0.0), 0.0)
+    # redemptions
+    lost = np.maximum(net.equity0 - eq, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(net.equity0 > 0, lost / np.where(net.equity0 > 0, net.equity0, 1), 0)
+    red_total = (
+        net.redemption_sensitivity * draws["redemption_scale"][:, None] * frac * np.maximum(eq, 0)
+    )
+    red_new = np.maximum(red_total - state.redeemed, 0.0)
+    state.redeemed += red_new
+    need = need + red_new
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(held > 1e-15, np.minimum(need / np.where(held > 0, held, 1), 1.0), 0.0)
+    units = state.qty * net.marketable * share[:, :, None]
+    # insurers: paper below the minimum rating
+    has_min = net.min_rating_notch > 0
+    if has_min.any():
+        below = state.notch[:, None, :] > net.min_rating_notch[None, :, None]
+        below &= has_min[None, :, None] & (state.notch > net.rating_notch)[:, None, :]
+        wanted = draws["insurer_sale_fraction"][:, None, None] * net.holdings[None] * below
+        sold_so_far = net.holdings[None] - state.qty
+        units = np.maximum(units, np.minimum(np.maximum(wanted - sold_so_far, 0.0), state.qty))
+    # defaulters liquidate a share of their marketable holdings
+    dump = draws["default_liquidation_share"][:, None, None] * net.holdings[None] * net.marketable
+    dumped_so_far = net.holdings[None] - state.qty
+    liq = np.minimum(np.maximum(dump - dumped_so_far, 0.0), state.qty)
+    units = np.where(state.defaulted[:, :, None], np.maximum(units, liq), units)
+    return np.asarray(np.minimum(units, state.qty), dtype=float)
+
+
+# ----------------------------------------------------------------------------- step 5
+
+
+def fire_sale_round(
+    net: Network, draws: Draws, state: CascadeState, units: F64, impact: str
+) -> F64:
+    """Step 5: sell ``units``; prices move by the cumulative volume; holders mark to market.
+
+    Price of asset k: ``p_pre × (1 - l_k V_k)⁺`` (linear, GLT) or ``p_pre × exp(-l_k V_k)``
+    (exponential, Cont–Schaanning), ``l_k = price_impact_scale / depth_k``, ``V_k`` the
+    cumulative units sold. Sellers receive the post-impact price. Returns the new prices.
+    """
+    state.volume += units.sum(axis=1)
+    lk = draws["price_impact_scale"][:, None] / net.depth
+    fn = linear_impact if impact == "linear" else exponential_impact
+    new_price = np.minimum(fn(state.price_pre, state.volume, lk), state.price)
+    state.mark(new_price, 4)
+    state.qty -= units
+    state.proceeds += np.einsum("pnk,pk->pn", units, new_price)
+    return new_price
+
+
+# ----------------------------------------------------------------------------- step 6
+
+
+def clear_defaults(net: Network, draws: Draws, state: CascadeState, round_no: int) -> int:
+    """Step 6: clear obligations with Rogers–Veraart; creditors' losses replace the step-6 column.
+
+    Each institution owes its obligations in the network plus its other liabilities to an
+    outside sink; its external assets are its total assets less its network claims at face.
+    Returns the number of new defaults.
+    """
+    n = net.n_inst
+    lmat = net.liabilities
+    claims = lmat.sum(axis=0)
+    owed_net = lmat.sum(axis=1)
+    prev = state.loss[:, :, 5].copy()
+    state.loss[:, :, 5] = 0.0
+    assets = state.total_assets(net)
+    debt = np.maximum(net.assets0 - net.equity0 - state.proceeds, owed_net)
+    external_liab = np.maximum(debt - owed_net, 0.0)
+    full = np.zeros((state.paths, n + 1, n + 1))
+    full[:, :n, :n] = lmat
+    full[:, :n, n] = external_liab
+    ext = np.zeros((state.paths, n + 1))
+    ext[:, :n] = assets - claims
+    ext[:, n] = 1e18  # the outside sink never defaults
+    res = clear(full, ext, alpha=draws["default_alpha"], beta=draws["default_beta"])
+    pbar = full.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rec = np.where(pbar > 0, res.payments / np.where(pbar > 0, pbar, 1.0), 1.0)
+    received = np.einsum("ij,pi->pj", lmat, rec[:, :n])
+    state.loss[:, :, 5] = np.maximum(claims - received, 0.0)
+    _ = prev
+    now = res.insolvent[:, :n] | (state.equity(net) < -1e-9 * np.maximum(net.assets0, 1.0))
+    newly = now & ~state.defaulted
+    state.default_round[newly] = round_no
+    state.defaulted |= now
+    return int(newly.sum())
