@@ -75,6 +75,7 @@ class ChunkOutput:
     glt_indirect: F32  # (P, N)
     price_stage: F32  # (P, K, 4): after steps 2, 3, 4 and at the fixed point
     price_trace: F64  # (TRACE_ROUNDS + 1, K) sum over the chunk's paths
+    commitment_paid: F64  # (C,) sum over the chunk's paths of each commitment's payment
     tranche_loss: F32  # (P, T)
     walked: NDArray[np.bool_]  # (P, leases)
     draws: F32  # (P, parameters)
@@ -170,6 +171,7 @@ def cascade(
         glt_indirect=glt_iv.astype(np.float32),
         price_stage=stage.astype(np.float32),
         price_trace=trace,
+        commitment_paid=com.paid.sum(axis=0),
         tranche_loss=tr.tranche_loss.astype(np.float32),
         walked=tr.walked,
         draws=np.stack([draws[p] for p in PARAMETERS], axis=1).astype(np.float32),

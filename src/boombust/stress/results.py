@@ -59,6 +59,7 @@ class StressResult:
     glt_indirect: NDArray[np.float32]
     price_stage: NDArray[np.float32]
     price_trace: NDArray[np.float64]
+    commitment_honoured: NDArray[np.float64]
     tranche_loss: NDArray[np.float32]
     walked: NDArray[np.bool_]
     draws: NDArray[np.float32]
@@ -81,6 +82,9 @@ class StressResult:
         duration_s: float = 0.0,
     ) -> StressResult:
         trace = np.sum([o.price_trace for o in outs], axis=0) / paths
+        paid = np.sum([o.commitment_paid for o in outs], axis=0) / paths
+        with np.errstate(invalid="ignore", divide="ignore"):
+            honoured = np.where(net.comm_annual > 0, paid / net.comm_annual, 1.0)
         rows = list(scenario.assumptions())
         if dataset is not None:
             rows.extend(_dataset_assumptions(dataset))
@@ -101,6 +105,7 @@ class StressResult:
             glt_indirect=_cat(outs, "glt_indirect"),
             price_stage=_cat(outs, "price_stage"),
             price_trace=trace,
+            commitment_honoured=np.asarray(honoured, dtype=np.float64),
             tranche_loss=_cat(outs, "tranche_loss"),
             walked=_cat(outs, "walked"),
             draws=_cat(outs, "draws"),
