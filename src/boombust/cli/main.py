@@ -28,6 +28,7 @@ app = typer.Typer(
 _GROUPS: list[tuple[str, str | None]] = [
     ("data", "data"),
     ("runs", "runs"),
+    ("score", None),
     ("stress", None),
 ]
 
