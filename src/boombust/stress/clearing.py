@@ -52,7 +52,8 @@ def clear(
         ``L`` with ``L[..., i, j]`` what i owes j: shape (N, N) or (P, N, N).
     external
         ``e`` (P, N): external assets net of non-network liabilities' priority, i.e. what each
-        node has besides payments received. Negative values pay nothing.
+        node has besides payments received. Negative values count as zero (limited
+        liability: a node never pays out of what it does not have).
     alpha, beta
         Share of external / network assets a defaulter realises (scalars or (P,)).
 
@@ -63,7 +64,7 @@ def clear(
     ``p_I = (I - beta Pi_II')^{-1} (alpha e_I + beta Pi_SI' pbar_S)`` with ``p_S = pbar_S``;
     repeat until ``I`` stops growing (at most N rounds). ``level`` is that round (-1: solvent).
     """
-    e = np.atleast_2d(np.asarray(external, dtype=float))
+    e = np.maximum(np.atleast_2d(np.asarray(external, dtype=float)), 0.0)  # limited liability
     p_paths, n = e.shape
     lmat = np.asarray(liabilities, dtype=float)
     if lmat.ndim == 2:
@@ -96,7 +97,7 @@ def clear(
         mask = ins[:, :, None] & ins[:, None, :]
         mat = eye - b_r[:, :, None] * np.where(mask, pit, 0.0)
         known = np.where(ins, 0.0, pbar_r)  # solvent pay in full
-        rhs_ins = al[rows] * np.maximum(e[rows], 0.0) + b_r * np.einsum("pji,pi->pj", pit, known)
+        rhs_ins = al[rows] * e[rows] + b_r * np.einsum("pji,pi->pj", pit, known)
         rhs = np.where(ins, rhs_ins, pbar_r)
         sol = np.linalg.solve(mat, rhs[:, :, None])[:, :, 0]
         p[rows] = np.clip(sol, 0.0, pbar_r)

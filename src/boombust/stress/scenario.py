@@ -109,7 +109,11 @@ PARAMETERS: dict[str, ParameterInfo] = {
     ),
     # step 3: leases and tranches
     "gpu_life": ParameterInfo(
-        0.5, 20.0, 5.5, "years", "economic useful life of the GPUs (replaces the IT curve's life)"
+        0.5,
+        20.0,
+        20.0,
+        "years",
+        "economic useful life of the GPUs; the IT curve's life becomes min(accounting, this)",
     ),
     "horizon_years": ParameterInfo(
         0.0, 30.0, 2.0, "years", "age of the facilities when the bust hits (collateral valuation)"
