@@ -166,7 +166,7 @@ PARAMETERS: dict[str, ParameterInfo] = {
         1.0,
         0.25,
         "fraction",
-        "share of a defaulter's marketable holdings dumped on the market (Cont-Schaanning = 1)",
+        "share of an unlevered defaulter's marketable holdings dumped (levered ones sell all)",
     ),
     "default_alpha": ParameterInfo(
         0.0, 1.0, 1.0, "fraction", "Rogers-Veraart: share of external assets a defaulter realises"

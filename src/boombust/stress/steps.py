@@ -390,9 +390,10 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
       (or today's leverage); sales only, no purchases;
     * insurers sell ``insurer_sale_fraction`` of holdings downgraded below their minimum
       (paper already held below it today is not sold);
-    * funds meet redemptions ``sensitivity × (loss / equity) × equity``;
-    * defaulted institutions dump ``default_liquidation_share`` of their marketable holdings
-      (Cont–Schaanning liquidate everything: share 1).
+    * funds meet redemptions ``sensitivity × scale × loss`` (outflows proportional to losses);
+    * defaulted institutions liquidate: those with a leverage limit or target sell every
+      marketable holding (as Cont–Schaanning: they cannot restore their leverage), the others
+      dump ``default_liquidation_share`` of them.
     """
     eq = state.equity(net)
     assets = state.total_assets(net)
@@ -413,11 +414,7 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
     need = np.where(active, np.maximum(assets - tgt * eq, 0.0), 0.0)
     # redemptions
     lost = np.maximum(net.equity0 - eq, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(net.equity0 > 0, lost / np.where(net.equity0 > 0, net.equity0, 1), 0)
-    red_total = (
-        net.redemption_sensitivity * draws["redemption_scale"][:, None] * frac * np.maximum(eq, 0)
-    )
+    red_total = net.redemption_sensitivity * draws["redemption_scale"][:, None] * lost
     red_new = np.maximum(red_total - state.redeemed, 0.0)
     state.redeemed += red_new
     need = need + red_new
@@ -432,8 +429,11 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
         wanted = draws["insurer_sale_fraction"][:, None, None] * net.holdings[None] * below
         sold_so_far = net.holdings[None] - state.qty
         units = np.maximum(units, np.minimum(np.maximum(wanted - sold_so_far, 0.0), state.qty))
-    # defaulters liquidate a share of their marketable holdings
-    dump = draws["default_liquidation_share"][:, None, None] * net.holdings[None] * net.marketable
+    # defaulters liquidate: levered ones everything (they could not restore their leverage,
+    # Cont-Schaanning), others a share of their marketable holdings
+    levered = np.isfinite(net.leverage_max) | np.isfinite(net.leverage_target)
+    share_liq = np.where(levered, 1.0, draws["default_liquidation_share"][:, None])
+    dump = share_liq[:, :, None] * net.holdings[None] * net.marketable
     dumped_so_far = net.holdings[None] - state.qty
     liq = np.minimum(np.maximum(dump - dumped_so_far, 0.0), state.qty)
     units = np.where(state.defaulted[:, :, None], np.maximum(units, liq), units)
@@ -450,15 +450,20 @@ def fire_sale_round(
 
     Price of asset k: ``p_pre × (1 - l_k V_k)⁺`` (linear, GLT) or ``p_pre × exp(-l_k V_k)``
     (exponential, Cont–Schaanning), ``l_k = price_impact_scale / depth_k``, ``V_k`` the
-    cumulative units sold. Sellers receive the post-impact price. Returns the new prices.
+    cumulative units sold. All sales clear at the current price (at the fixed point: the
+    equilibrium price of Cifuentes–Ferrucci–Shin), so the step-5 loss of a holder is its
+    holdings times the price fall since step 4, sold or not. Returns the new prices.
     """
     state.volume += units.sum(axis=1)
     lk = draws["price_impact_scale"][:, None] / net.depth
     fn = linear_impact if impact == "linear" else exponential_impact
     new_price = np.minimum(fn(state.price_pre, state.volume, lk), state.price)
-    state.mark(new_price, 4)
     state.qty -= units
-    state.proceeds += np.einsum("pnk,pk->pn", units, new_price)
+    state.price = new_price
+    # every sale clears at the current (finally: the fixed-point) price, as in Cifuentes,
+    # Ferrucci & Shin (2005): the step-5 loss is today's holdings times the fall since step 4
+    state.loss[:, :, 4] = np.einsum("nk,pk->pn", net.holdings, state.price_pre - new_price)
+    state.proceeds = np.einsum("pnk,pk->pn", net.holdings[None] - state.qty, new_price)
     return new_price
 
 
