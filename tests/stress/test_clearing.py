@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +69,8 @@ def test_gcv_matches_picard_iteration(n: int, seed: int, alpha: float, beta: flo
     ref = _picard(lmat, e, alpha, beta)
     np.testing.assert_allclose(p, ref, atol=1e-8)
     np.testing.assert_allclose(_phi(lmat, e, p, alpha, beta), p, atol=1e-8)  # a fixed point
-    assert np.all(p >= 0) and np.all(p <= lmat.sum(axis=1) + 1e-12)
+    assert np.all(p >= 0)
+    assert np.all(p <= lmat.sum(axis=1) + 1e-12)
 
 
 def test_batched_paths_are_independent() -> None:

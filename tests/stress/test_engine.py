@@ -154,15 +154,30 @@ def test_dask_distributed_gives_identical_numbers(web: Dataset, tmp_path: Path) 
     common = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
               "cwd": tmp_path}  # fmt: skip
     procs = [
-        subprocess.Popen([dask_bin, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                          "--no-dashboard"], **common)  # fmt: skip
+        subprocess.Popen(
+            [dask_bin, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            **common,
+        )
     ]
     try:
         time.sleep(1.0)
         for _ in range(2):
             procs.append(
-                subprocess.Popen([dask_bin, "worker", addr, "--nthreads", "1", "--nworkers", "1",
-                                  "--no-dashboard", "--host", "127.0.0.1"], **common)  # fmt: skip
+                subprocess.Popen(
+                    [
+                        dask_bin,
+                        "worker",
+                        addr,
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    **common,
+                )
             )
         deadline = time.monotonic() + 60
         with Client(addr, timeout="30s") as client:

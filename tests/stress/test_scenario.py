@@ -41,7 +41,8 @@ def test_distribution_moments() -> None:
     assert b.mean() == pytest.approx(0.6, abs=3e-3)  # a / (a + b)
     t = Triangular(dist="triangular", low=0.3, mode=0.45, high=0.8).draw(rng, n)
     assert t.mean() == pytest.approx((0.3 + 0.45 + 0.8) / 3, abs=3e-3)
-    assert t.min() >= 0.3 and t.max() <= 0.8
+    assert t.min() >= 0.3
+    assert t.max() <= 0.8
     u = Uniform(dist="uniform", low=2, high=3.5).draw(rng, n)
     assert stats.kstest(u, "uniform", args=(2, 1.5)).pvalue > 1e-3
     ln = LogNormal(dist="lognormal", median=1.0, sigma=0.3).draw(rng, n)

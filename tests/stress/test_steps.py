@@ -88,7 +88,9 @@ def test_step3_walk_and_stay(web: Dataset) -> None:
     u = np.full((2, 1 + n_leases), 0.5)
     st = initial_state(net, 2)
     out = leases_and_tranches(net, _draws(2), st, u)
-    assert not out.walked.any() and np.all(out.tranche_loss == 0) and np.all(st.loss == 0)
+    assert not out.walked.any()
+    assert np.all(out.tranche_loss == 0)
+    assert np.all(st.loss == 0)
     st = initial_state(net, 2)
     out = leases_and_tranches(net, _draws(2, walk_away_base=1.0, gpu_life=2.0), st, u)
     assert out.walked.all()
@@ -140,6 +142,7 @@ def test_step6_creditors_lose_what_defaulters_do_not_pay(web: Dataset) -> None:
     st.loss[0, hf, 1] = 50.0  # equity 20 - 50 < 0
     d = _draws(1, default_alpha=1.0, default_beta=1.0)
     clear_defaults(net, d, st, 0)
-    assert st.defaulted[0, hf] and st.default_round[0, hf] == 0
+    assert st.defaulted[0, hf]
+    assert st.default_round[0, hf] == 0
     # hedge funds: assets 70, owe 60 to banks + 40 outside -> recovery 0.7 pro rata
     assert st.loss[0, banks, 5] == pytest.approx(60 * (1 - 70 / 100))

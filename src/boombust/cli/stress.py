@@ -135,8 +135,16 @@ def stress(
             seed=seed,
             dataset_hash=dataset_hash(ds),
             duration_s=res.duration_s,
-            summary={k: summary[k] for k in ("scenario", "paths", "total_loss", "amplification",
-                                             "commitments_surviving")},  # fmt: skip
+            summary={
+                k: summary[k]
+                for k in (
+                    "scenario",
+                    "paths",
+                    "total_loss",
+                    "amplification",
+                    "commitments_surviving",
+                )
+            },
         )
         run_id = run.run_id
     if as_json:

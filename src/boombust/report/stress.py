@@ -41,7 +41,11 @@ def _fig_sectors(res: StressResult) -> str:
     frame = res.sector_loss_paths()
     cols = [c for c in frame.columns if float(np.abs(frame[c]).max()) > 0] or list(frame.columns)
     fig, ax = _figure(8, 0.35 * len(cols) + 1.2)
-    ax.boxplot([frame[c].to_numpy() for c in cols], vert=False, whis=(5, 95), showfliers=False)
+    data = [frame[c].to_numpy() for c in cols]
+    try:
+        ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False)
+    except TypeError:  # matplotlib < 3.10
+        ax.boxplot(data, vert=False, whis=(5, 95), showfliers=False)
     ax.set_yticks(range(1, len(cols) + 1))
     ax.set_yticklabels(cols, fontsize=8)
     ax.set_xlabel("loss over paths, USD bn (box: quartiles; whiskers: 5%-95%)")

@@ -2,8 +2,9 @@
 
 >>> from boombust.data import load_dataset
 >>> from boombust.stress import load_scenario, run_stress
->>> res = run_stress(load_dataset("ai-2025"), load_scenario("ai-bust"), paths=1000, seed=1)  # doctest: +SKIP
->>> print(res.summary())                                                                     # doctest: +SKIP
+>>> ds, sc = load_dataset("ai-2025"), load_scenario("ai-bust")  # doctest: +SKIP
+>>> res = run_stress(ds, sc, paths=1000, seed=1)              # doctest: +SKIP
+>>> print(res.summary())                                      # doctest: +SKIP
 """
 
 from boombust.stress.engine import CascadeConvergenceWarning, cascade, run_stress

@@ -38,8 +38,8 @@ from boombust.stress.steps import (
 
 __all__ = [
     "CHUNK_SIZE",
-    "ChunkOutput",
     "CascadeConvergenceWarning",
+    "ChunkOutput",
     "cascade",
     "run_chunk",
     "run_stress",
@@ -89,9 +89,7 @@ def _macro(net: Network, key: str, fallback: F64) -> F64:
     return fallback
 
 
-def cascade(
-    net: Network, scenario: Scenario, rng: np.random.Generator, paths: int
-) -> ChunkOutput:
+def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: int) -> ChunkOutput:
     """Run the six-step cascade on ``paths`` paths drawn from ``rng``."""
     draws = scenario.draw(rng, paths)
     n_leases = sum(len(d.lease_rent) for d in net.deals)

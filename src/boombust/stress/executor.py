@@ -66,7 +66,7 @@ class DaskExecutor:
                 field="scheduler",
             ) from None
         try:
-            client = Client(self.address, timeout="20s", set_as_default=False)
+            client = Client(self.address, timeout="20s", set_as_default=False)  # type: ignore[no-untyped-call]
         except OSError as err:
             raise InputError(
                 f"cannot reach the Dask scheduler at {self.address} ({err}); start one with "
@@ -78,7 +78,7 @@ class DaskExecutor:
             for fut in futures:
                 yield fut.result()
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:

@@ -63,9 +63,7 @@ class GLTMeasures:
     indirect_vulnerability: F64
 
 
-def glt_measures(
-    assets: F64, equity: F64, weights: F64, impact: F64, shock: F64
-) -> GLTMeasures:
+def glt_measures(assets: F64, equity: F64, weights: F64, impact: F64, shock: F64) -> GLTMeasures:
     """GLT (2015) ``AV``, ``S_i`` and ``IV_i`` for asset-return shocks ``F``.
 
     Parameters

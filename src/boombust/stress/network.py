@@ -274,13 +274,13 @@ def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
             min_notch[i] = notch(b.min_rating) if b.min_rating else 0
             red[i] = b.redemption_sensitivity or 0.0
         if scenario is not None and x.id in scenario.institution_overrides:
-            o = scenario.institution_overrides[x.id]
-            if o.leverage_max is not None:
-                lev_max[i] = o.leverage_max
-            if o.leverage_target is not None:
-                lev_tgt[i] = o.leverage_target
-            if o.redemption_sensitivity is not None:
-                red[i] = o.redemption_sensitivity
+            ov = scenario.institution_overrides[x.id]
+            if ov.leverage_max is not None:
+                lev_max[i] = ov.leverage_max
+            if ov.leverage_target is not None:
+                lev_tgt[i] = ov.leverage_target
+            if ov.redemption_sensitivity is not None:
+                red[i] = ov.redemption_sensitivity
 
     macro = {m.id: float(m.value) for m in ds.macro}
     return Network(

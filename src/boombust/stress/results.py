@@ -171,8 +171,14 @@ class StressResult:
             d = self.defaulted[:, j]
             if d.any():
                 rnd = self.default_round[d, j].astype(float)
-                rows.append({"institution": inst, "sector": self.network.sectors[j],
-                             "probability": float(d.mean()), "mean_round": float(rnd.mean())})  # fmt: skip
+                rows.append(
+                    {
+                        "institution": inst,
+                        "sector": self.network.sectors[j],
+                        "probability": float(d.mean()),
+                        "mean_round": float(rnd.mean()),
+                    }
+                )
         df = pd.DataFrame(rows, columns=["institution", "sector", "probability", "mean_round"])
         return df.sort_values(["mean_round", "probability"], ascending=[True, False]).reset_index(
             drop=True
@@ -230,9 +236,7 @@ class StressResult:
             "scenario": self.scenario.name,
             "paths": self.paths,
             "seed": self.seed,
-            "loss_by_sector": {
-                s: row.to_dict() for s, row in self.loss_by_sector().iterrows()
-            },
+            "loss_by_sector": {s: row.to_dict() for s, row in self.loss_by_sector().iterrows()},
             "loss_by_step": self.loss_by_step().to_dict(),
             "total_loss": self.total_loss(),
             "amplification": self.amplification,
@@ -310,11 +314,20 @@ def _dataset_assumptions(ds: Dataset) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for table in ("institutions", "assets", "holdings", "obligations", "commitments", "deals"):
         for rec in getattr(ds, table):
-            rid = getattr(rec, "id", None) or f"{getattr(rec, 'holder', '')}→{getattr(rec, 'asset', '')}"
+            rid = (
+                getattr(rec, "id", None)
+                or f"{getattr(rec, 'holder', '')}→{getattr(rec, 'asset', '')}"
+            )
             for fname, fs in rec.field_sources.items():
-                rows.append({"parameter": f"{table}.{rid}.{fname}", "value": str(getattr(rec, fname)),
-                             "unit": "", "meaning": "dataset field",
-                             "source": fs.assumption or str(fs.source)})  # fmt: skip
+                rows.append(
+                    {
+                        "parameter": f"{table}.{rid}.{fname}",
+                        "value": str(getattr(rec, fname)),
+                        "unit": "",
+                        "meaning": "dataset field",
+                        "source": fs.assumption or str(fs.source),
+                    }
+                )
             if rec.assumption:
                 rows.append({"parameter": f"{table}.{rid}", "value": "(row)", "unit": "",
                              "meaning": "dataset row", "source": rec.assumption})  # fmt: skip

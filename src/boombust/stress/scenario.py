@@ -4,7 +4,7 @@ A scenario is a YAML file validated by frozen pydantic models (``extra="forbid"`
 
     name: ai-bust
     title: The AI bust
-    impact: exponential          # linear (Greenwood-Landier-Thesmar) | exponential (Cont-Schaanning)
+    impact: exponential          # linear (GLT 2015) | exponential (Cont-Schaanning)
     deleveraging: threshold      # threshold (Cont-Schaanning) | target (GLT)
     parameters:
       revenue_shortfall: {dist: beta, a: 5, b: 5, reason: "..."}
@@ -406,7 +406,9 @@ class Scenario(_Frozen):
         return self
 
     # ------------------------------------------------------------------ helpers
-    def parameter(self, name: str) -> Fixed | Normal | LogNormal | Beta | Uniform | Triangular | Empirical:
+    def parameter(
+        self, name: str
+    ) -> Fixed | Normal | LogNormal | Beta | Uniform | Triangular | Empirical:
         """The distribution of ``name`` (its default if the scenario does not set it)."""
         if name in self.parameters:
             return self.parameters[name]
@@ -419,7 +421,7 @@ class Scenario(_Frozen):
         for name, value in values.items():
             if name not in PARAMETERS:
                 raise SpecError(
-                    f"unknown parameter {name!r}; known parameters: {', '.join(sorted(PARAMETERS))}",
+                    f"unknown parameter {name!r}; known: {', '.join(sorted(PARAMETERS))}",
                     field=name,
                 )
             params[name] = Fixed(value=float(value), reason="sensitivity grid")
@@ -429,7 +431,10 @@ class Scenario(_Frozen):
             return Scenario.model_validate(data)
         except ValidationError as err:
             raise SpecError(
-                [Issue(str(e["msg"]).removeprefix("Value error, "), field="vary") for e in err.errors()]
+                [
+                    Issue(str(e["msg"]).removeprefix("Value error, "), field="vary")
+                    for e in err.errors()
+                ]
             ) from None
 
     def draw(self, rng: np.random.Generator, n: int) -> dict[str, NDArray[np.float64]]:
@@ -534,11 +539,15 @@ def _validate(data: dict[str, Any], locator: Locator, path: str) -> Scenario:
         raise SpecError(fixed) from None
 
 
-_DIST_TAGS = frozenset({"fixed", "normal", "lognormal", "beta", "uniform", "triangular", "empirical"})
+_DIST_TAGS = frozenset(
+    {"fixed", "normal", "lognormal", "beta", "uniform", "triangular", "empirical"}
+)
 
 
-def check_against_dataset(scenario: Scenario, institution_ids: set[str], asset_classes: set[str]) -> None:
-    """Raise :class:`SpecError` if the scenario names institutions or asset classes not in the data."""
+def check_against_dataset(
+    scenario: Scenario, institution_ids: set[str], asset_classes: set[str]
+) -> None:
+    """Raise :class:`SpecError` if the scenario names institutions or classes the data lacks."""
     issues: list[Issue] = []
     loc = scenario._locator or Locator(default_path="<scenario>")
     for inst in scenario.institution_overrides:

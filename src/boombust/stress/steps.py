@@ -33,7 +33,7 @@ from scipy.stats import norm
 
 from boombust.stress.clearing import clear
 from boombust.stress.firesale import exponential_impact, linear_impact
-from boombust.stress.network import Network, curve_value
+from boombust.stress.network import DealArrays, Network, curve_value
 
 __all__ = [
     "STEP_NAMES",
@@ -191,7 +191,7 @@ def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentO
 
 
 def asset_returns(net: Network, draws: Draws) -> F64:
-    """Step-2 price falls (P, K): ``ai_beta × drawdown + consumer_beta × c × du`` (+ class shocks)."""
+    """Step-2 price falls (P, K): ``ai_beta × dd + consumer_beta × c × du`` (+ class shocks)."""
     dd = draws["ai_equity_drawdown"][:, None]
     du = draws["unemployment_rise_pp"][:, None]
     fall = net.ai_beta * dd + net.consumer_beta * draws["consumer_drawdown_per_pp"][:, None] * du
@@ -249,6 +249,21 @@ def _tranche_payoff(value: F64, attach: F64, detach: F64, capital: float) -> F64
     return np.asarray(np.where(attach <= 0.0, pay + upside, pay), dtype=float)
 
 
+def _collateral(d: DealArrays, age: F64, it_life: F64 | None) -> F64:
+    """Facility value at ``age``: cost × shares × value curves (IT life replaced by ``it_life``)."""
+    shell_c, power_c, it_c = d.curves
+    sh = d.shares
+    return np.asarray(
+        d.cost
+        * (
+            sh[0] * curve_value(shell_c, age)
+            + sh[1] * curve_value(power_c, age)
+            + sh[2] * curve_value(it_c, age, it_life)
+        ),
+        dtype=float,
+    )
+
+
 def leases_and_tranches(
     net: Network, draws: Draws, state: CascadeState, uniforms: F64
 ) -> TrancheOutcome:
@@ -287,22 +302,13 @@ def leases_and_tranches(
     ti = 0
     new_price = state.price.copy()
     for di, d in enumerate(net.deals):
-        shell_c, power_c, it_c = d.curves
+        it_c = d.curves[2]
         life = np.minimum(it_c.useful_life, gpu)
         t_rem = np.maximum(d.lease_term.max() - t, 0.0)
         t_end = t + t_rem
-        sh = d.shares
 
-        def collateral(age: F64, it_life: F64 | float | None) -> F64:
-            return np.asarray(
-                d.cost
-                * (
-                    sh[0] * curve_value(shell_c, age)
-                    + sh[1] * curve_value(power_c, age)
-                    + sh[2] * curve_value(it_c, age, it_life)
-                ),
-                dtype=float,
-            )
+        def collateral(age: F64, it_life: F64 | None, d: DealArrays = d) -> F64:
+            return _collateral(d, age, it_life)
 
         disc = (1.0 + r) ** (-t_rem)
         c_end_base = collateral(t_end, None) * disc
