@@ -70,7 +70,7 @@ def _net(a: np.ndarray, e: np.ndarray, w: np.ndarray, depth: np.ndarray) -> Netw
         comm_ids=(), comm_payer=np.zeros(0, np.int64), comm_payee=np.zeros(0, np.int64),
         comm_annual=np.zeros(0), comm_to_spv=np.zeros(0, bool), deals=(),
         leverage_max=np.full(n, np.nan), leverage_target=a / e,
-        min_rating_notch=np.zeros(n, np.int64), redemption_sensitivity=z,
+        min_rating_notch=np.zeros(n, np.int64), redemption_sensitivity=z, default_buffer=z,
     )  # fmt: skip
 
 

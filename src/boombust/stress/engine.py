@@ -48,7 +48,7 @@ __all__ = [
 F64 = NDArray[np.float64]
 F32 = NDArray[np.float32]
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 500
 """Paths per chunk (fixed, so results never depend on the number of workers)."""
 
 TRACE_ROUNDS = 30
@@ -83,9 +83,11 @@ class ChunkOutput:
     converged: bool
 
 
-def _macro(net: Network, key: str, fallback: F64) -> F64:
-    if key in net.macro:
-        return np.full_like(fallback, net.macro[key])
+def _macro(net: Network, keys: tuple[str, ...], fallback: F64) -> F64:
+    """The first of ``keys`` in the dataset's macro table, else the scenario's draw."""
+    for key in keys:
+        if key in net.macro:
+            return np.full_like(fallback, net.macro[key])
     return fallback
 
 
@@ -111,26 +113,41 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
 
     trace = np.zeros((TRACE_ROUNDS + 1, k))
     trace[0] = st.price.sum(axis=0)
+    # steps 4-6 to a fixed point, path by path: a path leaves the loop once its new sales
+    # are below tolerance (relative to its holdings) and no new institution defaults
     scale = max(float(net.holdings.sum()), 1.0)
-    converged = False
+    act = np.arange(paths)
+    sub, d_sub = st, draws
+    frozen = np.zeros(k)
     rnd = 0
     for rnd in range(scenario.max_rounds):
-        units = forced_sales(net, draws, st, scenario.deleveraging)
-        vol = float(units.sum())
-        if vol > 0:
-            fire_sale_round(net, draws, st, units, scenario.impact)
-        new_defaults = clear_defaults(net, draws, st, rnd)
+        units = forced_sales(net, d_sub, sub, scenario.deleveraging)
+        vol = units.sum(axis=(1, 2))
+        if vol.any():
+            fire_sale_round(net, d_sub, sub, units, scenario.impact)
+        newly = clear_defaults(net, d_sub, sub, rnd)
         if rnd < TRACE_ROUNDS:
-            trace[rnd + 1] = st.price.sum(axis=0)
-        if vol <= scenario.tolerance * scale * paths and new_defaults == 0:
-            converged = True
-            break
-    for r in range(rnd + 2, TRACE_ROUNDS + 1):
-        trace[r] = trace[min(rnd + 1, TRACE_ROUNDS)]
+            trace[rnd + 1] = frozen + sub.price.sum(axis=0)
+        done = (vol <= scenario.tolerance * scale) & ~newly.any(axis=1)
+        if done.any():
+            if sub is not st:
+                st.put(act[done], sub.take(np.flatnonzero(done)))
+            frozen += sub.price[done].sum(axis=0)
+            keep = np.flatnonzero(~done)
+            act = act[keep]
+            if act.size == 0:
+                break
+            sub = sub.take(keep)
+            d_sub = {key: val[keep] for key, val in d_sub.items()}
+    converged = act.size == 0
+    if not converged and sub is not st:
+        st.put(act, sub)
+    last = min(rnd + 1, TRACE_ROUNDS)
+    trace[last + 1 :] = trace[last]
     if not converged:
         warnings.warn(
             f"the cascade stopped after max_rounds={scenario.max_rounds} rounds with sales still "
-            "above tolerance; raise max_rounds or loosen tolerance in the scenario",
+            f"above tolerance on {act.size} paths; raise max_rounds or loosen tolerance",
             CascadeConvergenceWarning,
             stacklevel=2,
         )
@@ -153,7 +170,7 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
     capex = float(net.capex[net.is_ai_capex].sum())
     cut_share = np.clip(draws["capex_cut_elasticity"] * (1.0 - com.surviving_vs_baseline), 0, 1)
     cut = cut_share * capex
-    gdp = _macro(net, "us-gdp", draws["gdp_usd_bn"])
+    gdp = _macro(net, ("us-gdp", "us-nominal-gdp-2025q2"), draws["gdp_usd_bn"])
     growth_effect = -100.0 * cut / gdp
 
     return ChunkOutput(

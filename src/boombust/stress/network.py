@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from boombust.data.ratings import notch
-from boombust.data.schema import CurveMethod, Dataset, ValueCurve
+from boombust.data.schema import CurveMethod, Dataset, Institution, ValueCurve
 from boombust.stress.scenario import Scenario, check_against_dataset
 
 __all__ = ["DealArrays", "Network", "build_network", "curve_value"]
@@ -114,6 +114,7 @@ class Network:
     leverage_target: F64
     min_rating_notch: I64
     redemption_sensitivity: F64
+    default_buffer: F64
     macro: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -136,6 +137,20 @@ class Network:
     @property
     def tranche_ids(self) -> tuple[str, ...]:
         return tuple(t for d in self.deals for t in d.tranche_ids)
+
+
+def _default_buffer(inst: list[Institution], equity0: F64) -> F64:
+    """Loss capacity beyond book equity for firms whose book equity is not positive.
+
+    Book equity can be negative for healthy firms (buybacks, e.g. Dell); for them solvency is
+    judged on market value: such a firm defaults only when its losses exceed its market cap
+    (``buffer = market_cap - equity``), or today's book level if no market cap is given.
+    """
+    out = np.zeros(len(inst))
+    for i, x in enumerate(inst):
+        if equity0[i] <= 0:
+            out[i] = (x.balance_sheet.market_cap or 0.0) - equity0[i]
+    return out
 
 
 def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
@@ -315,5 +330,6 @@ def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
         leverage_target=lev_tgt,
         min_rating_notch=min_notch,
         redemption_sensitivity=red,
+        default_buffer=_default_buffer(inst, equity0),
         macro=macro,
     )

@@ -223,6 +223,8 @@ class StressResult:
         """AI capex cut (USD bn) and its direct effect on GDP growth (pp), with the 92% context."""
         net = self.network
         share = net.macro.get("ai-share-growth", float("nan"))
+        if "furman-ai-share-h1-2025-growth" in net.macro:  # ai-2025 states it in percent
+            share = net.macro["furman-ai-share-h1-2025-growth"] / 100.0
         return {
             "ai_capex_cut_mean": float(self.capex_cut.mean()),
             "gdp_growth_effect_pp_mean": float(self.gdp_growth_effect.mean()),

@@ -369,8 +369,15 @@ class Scenario(_Frozen):
     description: str = ""
     impact: Literal["linear", "exponential"] = "exponential"
     deleveraging: Literal["threshold", "target"] = "threshold"
-    max_rounds: int = Field(default=100, ge=1, le=10000)
-    tolerance: float = Field(default=1e-9, gt=0, le=1e-2)
+    max_rounds: int = Field(
+        default=500, ge=1, le=10000, description="cap on rounds of steps 4-6 per path"
+    )
+    tolerance: float = Field(
+        default=1e-7,
+        gt=0,
+        le=1e-2,
+        description="a path is at rest when a round's sales fall below this x all holdings",
+    )
     parameters: dict[str, Distribution] = Field(default_factory=dict)
     asset_class_shocks: dict[str, Distribution] = Field(default_factory=dict)
     institution_overrides: dict[str, InstitutionOverride] = Field(default_factory=dict)

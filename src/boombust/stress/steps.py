@@ -25,7 +25,7 @@ Steps 4–6 are iterated jointly to a fixed point by :func:`boombust.stress.engi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,7 +97,6 @@ class CascadeState:
     loss: F64  # (P, N, 6)
     defaulted: NDArray[np.bool_]  # (P, N)
     default_round: NDArray[np.int64]  # (P, N), -1 never
-    price_trace: list[F64] = field(default_factory=list)
 
     @property
     def paths(self) -> int:
@@ -108,6 +107,20 @@ class CascadeState:
 
     def total_assets(self, net: Network) -> F64:
         return np.asarray(net.assets0 - self.loss.sum(axis=2) - self.proceeds, dtype=float)
+
+    _ARRAYS = (
+        "price", "price_pre", "notch", "qty", "volume", "proceeds", "redeemed", "loss",
+        "defaulted", "default_round",
+    )  # fmt: skip
+
+    def take(self, rows: NDArray[np.int64]) -> CascadeState:
+        """A new state holding only ``rows`` (paths)."""
+        return CascadeState(**{a: getattr(self, a)[rows] for a in self._ARRAYS})
+
+    def put(self, rows: NDArray[np.int64], other: CascadeState) -> None:
+        """Write ``other`` (a state of ``len(rows)`` paths) back into ``rows``."""
+        for a in self._ARRAYS:
+            getattr(self, a)[rows] = getattr(other, a)
 
     def mark(self, new_price: F64, step: int) -> None:
         """Set prices; every holder marks to market; the loss goes to ``step``."""
@@ -168,12 +181,19 @@ def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentO
         state.loss[:, :, 0] += net.ai_revenue * s * draws["revenue_margin"][:, None]
         ones = np.ones(state.paths)
         return CommitmentOutcome(np.zeros((state.paths, 0)), ones, ones)
-    base = clear(mat, net.ai_revenue + other)
-    shocked = clear(mat, net.ai_revenue * (1.0 - s) + other)
+    # clear only the firms in the commitment graph (a few dozen at most)
+    nodes = np.flatnonzero((mat.sum(axis=0) + mat.sum(axis=1)) > 0)
+    sub = mat[np.ix_(nodes, nodes)]
+    ext = net.ai_revenue[nodes] + other[:, nodes]
+    base = clear(sub, ext)
+    shocked = clear(sub, ext - net.ai_revenue[nodes] * s)
     pbar = mat.sum(axis=1)
+    ratio = np.ones((state.paths, net.n_inst))
+    ratio_b = np.ones((state.paths, net.n_inst))
+    pb = pbar[nodes]
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(pbar > 0, shocked.payments / pbar, 1.0)
-        ratio_b = np.where(pbar > 0, base.payments / pbar, 1.0)
+        ratio[:, nodes] = np.where(pb > 0, shocked.payments / np.where(pb > 0, pb, 1.0), 1.0)
+        ratio_b[:, nodes] = np.where(pb > 0, base.payments / np.where(pb > 0, pb, 1.0), 1.0)
     paid = ratio[:, net.comm_payer] * net.comm_annual
     paid_b = ratio_b[:, net.comm_payer] * net.comm_annual
     lost = np.where(net.comm_to_spv, 0.0, np.maximum(paid_b - paid, 0.0))
@@ -403,8 +423,8 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
     """
     eq = state.equity(net)
     assets = state.total_assets(net)
-    value = state.qty * state.price[:, None, :] * net.marketable
-    held = value.sum(axis=2)
+    mk = net.marketable.astype(float)
+    held = np.einsum("pnk,pk->pn", state.qty, state.price * mk)
     scale = draws["leverage_max_scale"][:, None]
     lev_max = net.leverage_max * scale
     if mode == "threshold":
@@ -412,7 +432,8 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
         tgt = np.minimum(tgt, lev_max)
         active = np.isfinite(net.leverage_max) & (eq > 0) & (assets > lev_max * eq)
     else:
-        base = np.where(net.equity0 > 0, net.assets0 / np.where(net.equity0 > 0, net.equity0, 1), 1)
+        pos = net.equity0 > 0
+        base = np.where(pos, net.assets0 / np.where(pos, net.equity0, 1.0), 1.0)
         tgt = np.where(np.isfinite(net.leverage_target), net.leverage_target, base)
         tgt = np.broadcast_to(tgt, eq.shape)
         lev = np.isfinite(net.leverage_max) | np.isfinite(net.leverage_target)
@@ -426,24 +447,32 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
     need = need + red_new
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(held > 1e-15, np.minimum(need / np.where(held > 0, held, 1), 1.0), 0.0)
-    units = state.qty * net.marketable * share[:, :, None]
-    # insurers: paper below the minimum rating
-    has_min = net.min_rating_notch > 0
-    if has_min.any():
-        below = state.notch[:, None, :] > net.min_rating_notch[None, :, None]
-        below &= has_min[None, :, None] & (state.notch > net.rating_notch)[:, None, :]
-        wanted = draws["insurer_sale_fraction"][:, None, None] * net.holdings[None] * below
-        sold_so_far = net.holdings[None] - state.qty
-        units = np.maximum(units, np.minimum(np.maximum(wanted - sold_so_far, 0.0), state.qty))
+    units = state.qty * (share[:, :, None] * mk)
+    # insurers: paper downgraded below the minimum rating (only insurers' rows are touched)
+    ins = np.flatnonzero(net.min_rating_notch > 0)
+    if ins.size:
+        downgraded = state.notch > net.rating_notch  # (P, K)
+        below = (state.notch[:, None, :] > net.min_rating_notch[ins][None, :, None]) & (
+            downgraded[:, None, :]
+        )
+        h = net.holdings[ins][None]
+        q = state.qty[:, ins]
+        wanted = draws["insurer_sale_fraction"][:, None, None] * h * below
+        extra = np.minimum(np.maximum(wanted - (h - q), 0.0), q)
+        units[:, ins] = np.maximum(units[:, ins], extra)
     # defaulters liquidate: levered ones everything (they could not restore their leverage,
     # Cont-Schaanning), others a share of their marketable holdings
-    levered = np.isfinite(net.leverage_max) | np.isfinite(net.leverage_target)
-    share_liq = np.where(levered, 1.0, draws["default_liquidation_share"][:, None])
-    dump = share_liq[:, :, None] * net.holdings[None] * net.marketable
-    dumped_so_far = net.holdings[None] - state.qty
-    liq = np.minimum(np.maximum(dump - dumped_so_far, 0.0), state.qty)
-    units = np.where(state.defaulted[:, :, None], np.maximum(units, liq), units)
-    return np.asarray(np.minimum(units, state.qty), dtype=float)
+    dfl = np.flatnonzero(state.defaulted.any(axis=0) & (net.holdings.sum(axis=1) > 0))
+    if dfl.size:
+        levered = np.isfinite(net.leverage_max[dfl]) | np.isfinite(net.leverage_target[dfl])
+        share_liq = np.where(levered, 1.0, draws["default_liquidation_share"][:, None])
+        h = net.holdings[dfl][None]
+        q = state.qty[:, dfl]
+        liq = np.minimum(np.maximum(share_liq[:, :, None] * h * mk - (h - q), 0.0), q)
+        units[:, dfl] = np.where(
+            state.defaulted[:, dfl, None], np.maximum(units[:, dfl], liq), units[:, dfl]
+        )
+    return units
 
 
 # ----------------------------------------------------------------------------- step 5
@@ -476,37 +505,50 @@ def fire_sale_round(
 # ----------------------------------------------------------------------------- step 6
 
 
-def clear_defaults(net: Network, draws: Draws, state: CascadeState, round_no: int) -> int:
+def clear_defaults(
+    net: Network, draws: Draws, state: CascadeState, round_no: int
+) -> NDArray[np.bool_]:
     """Step 6: clear obligations with Rogers–Veraart; creditors' losses replace the step-6 column.
 
     Each institution owes its obligations in the network plus its other liabilities to an
     outside sink; its external assets are its total assets less its network claims at face.
-    Returns the number of new defaults.
+    Only the institutions that owe or are owed within the network are cleared, and only on
+    paths where one of them is under water. An institution defaults when its equity falls
+    below ``min(0, today's equity)`` (firms with negative book equity, e.g. after buybacks,
+    are going concerns today: ``Network.default_buffer``). Returns the new defaults (P, N).
     """
-    n = net.n_inst
     lmat = net.liabilities
     claims = lmat.sum(axis=0)
     owed_net = lmat.sum(axis=1)
-    prev = state.loss[:, :, 5].copy()
     state.loss[:, :, 5] = 0.0
-    assets = state.total_assets(net)
-    debt = np.maximum(net.assets0 - net.equity0 - state.proceeds, owed_net)
-    external_liab = np.maximum(debt - owed_net, 0.0)
-    full = np.zeros((state.paths, n + 1, n + 1))
-    full[:, :n, :n] = lmat
-    full[:, :n, n] = external_liab
-    ext = np.zeros((state.paths, n + 1))
-    ext[:, :n] = assets - claims
-    ext[:, n] = 1e18  # the outside sink never defaults
-    res = clear(full, ext, alpha=draws["default_alpha"], beta=draws["default_beta"])
-    pbar = full.sum(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rec = np.where(pbar > 0, res.payments / np.where(pbar > 0, pbar, 1.0), 1.0)
-    received = np.einsum("ij,pi->pj", lmat, rec[:, :n])
-    state.loss[:, :, 5] = np.maximum(claims - received, 0.0)
-    _ = prev
-    now = res.insolvent[:, :n] | (state.equity(net) < -1e-9 * np.maximum(net.assets0, 1.0))
+    equity_ex6 = state.equity(net) + net.default_buffer
+    nodes = np.flatnonzero((claims + owed_net) > 0)
+    m = nodes.size
+    # at full payment a node is insolvent iff its equity (before step 6) is negative, so only
+    # paths where some network node is under water need a clearing
+    rows = np.flatnonzero((equity_ex6[:, nodes] < 0).any(axis=1)) if m else np.zeros(0, int)
+    if rows.size:
+        sub = lmat[np.ix_(nodes, nodes)]
+        assets = state.total_assets(net)[np.ix_(rows, nodes)] + net.default_buffer[nodes]
+        debt = np.maximum(
+            (net.assets0 - net.equity0)[nodes] - state.proceeds[np.ix_(rows, nodes)],
+            owed_net[nodes],
+        )
+        full = np.zeros((rows.size, m + 1, m + 1))
+        full[:, :m, :m] = sub
+        full[:, :m, m] = debt - owed_net[nodes]  # other liabilities, owed to an outside sink
+        ext = np.zeros((rows.size, m + 1))
+        ext[:, :m] = assets - claims[nodes]
+        ext[:, m] = 1e18  # the outside sink never defaults
+        res = clear(full, ext, alpha=draws["default_alpha"][rows], beta=draws["default_beta"][rows])
+        pbar = full.sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rec = np.where(pbar > 0, res.payments / np.where(pbar > 0, pbar, 1.0), 1.0)
+        received = np.einsum("ij,pi->pj", sub, rec[:, :m])
+        state.loss[np.ix_(rows, nodes, [5])] = np.maximum(claims[nodes] - received, 0.0)[:, :, None]
+    tol = 1e-9 * np.maximum(net.assets0, 1.0)
+    now = (state.equity(net) + net.default_buffer) < -tol
     newly = now & ~state.defaulted
     state.default_round[newly] = round_no
     state.defaulted |= now
-    return int(newly.sum())
+    return np.asarray(newly)
