@@ -472,7 +472,7 @@ def forced_sales(net: Network, draws: Draws, state: CascadeState, mode: str) -> 
         units[:, dfl] = np.where(
             state.defaulted[:, dfl, None], np.maximum(units[:, dfl], liq), units[:, dfl]
         )
-    return units
+    return np.asarray(units, dtype=float)
 
 
 # ----------------------------------------------------------------------------- step 5
@@ -545,7 +545,9 @@ def clear_defaults(
         with np.errstate(invalid="ignore", divide="ignore"):
             rec = np.where(pbar > 0, res.payments / np.where(pbar > 0, pbar, 1.0), 1.0)
         received = np.einsum("ij,pi->pj", sub, rec[:, :m])
-        state.loss[np.ix_(rows, nodes, [5])] = np.maximum(claims[nodes] - received, 0.0)[:, :, None]
+        step6 = np.zeros((rows.size, net.n_inst))
+        step6[:, nodes] = np.maximum(claims[nodes] - received, 0.0)
+        state.loss[rows, :, 5] = step6
     tol = 1e-9 * np.maximum(net.assets0, 1.0)
     now = (state.equity(net) + net.default_buffer) < -tol
     newly = now & ~state.defaulted
