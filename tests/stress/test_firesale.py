@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from boombust.stress.firesale import (
     exponential_impact,
+    fire_sale_spiral,
     glt_measures,
     glt_one_round,
     linear_impact,
@@ -112,3 +113,34 @@ def test_impact_functions() -> None:
     np.testing.assert_allclose(
         linear_impact(p0, eps, lk), exponential_impact(p0, eps, lk), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize(("impact", "mode"), [("linear", "threshold"), ("exponential", "target")])
+def test_gemm_spiral_matches_the_cascade_steps(impact: str, mode: str) -> None:
+    """The scenario-vectorised spiral and the cascade's steps 4-5 reach the same fixed point."""
+    rng = np.random.default_rng(4)
+    n, k, s = 6, 5, 3
+    a = rng.uniform(50, 150, n)
+    e = a / rng.uniform(5, 15, n)
+    w = rng.dirichlet(np.ones(k), n) * rng.uniform(0.5, 0.9, (n, 1))
+    depth = rng.uniform(100, 400, k)
+    shock = -rng.uniform(0.0, 0.15, (s, k))
+    lev_max, lev_tgt = a / e * 1.05, a / e
+    res = fire_sale_spiral(a[:, None] * w, e, a, depth, shock, leverage_max=lev_max,
+                           leverage_target=lev_tgt, impact=impact, mode=mode)  # fmt: skip
+    assert res.converged
+    net = _net(a, e, w, depth)
+    object.__setattr__(net, "leverage_max", lev_max)
+    object.__setattr__(net, "leverage_target", lev_tgt)
+    state = initial_state(net, s)
+    state.mark(state.price * (1 + shock), 1)
+    state.price_pre = state.price.copy()
+    draws = _draws(s)
+    for _ in range(2000):
+        units = forced_sales(net, draws, state, mode)
+        state.defaulted |= state.equity(net) <= 0
+        if units.sum() < 1e-13:
+            break
+        fire_sale_round(net, draws, state, units, impact)
+    np.testing.assert_allclose(state.price, res.prices, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(state.loss[:, :, 4], res.losses, rtol=1e-6, atol=1e-7)
