@@ -31,24 +31,30 @@ FUND_KINDS = frozenset({"mutual_fund", "asset_manager", "private_credit"})
 def curve_value(curve: ValueCurve, years: F64, life: F64 | float | None = None) -> F64:
     """Value at age ``years`` relative to new, on the curve with its life replaced by ``life``.
 
-    Replacing the life rescales time: ``v(t; L) = v_acct(t * L_acct / L)``, so a GPU with a
-    3-year economic life loses value twice as fast as its 6-year accounting curve says.
+    Straight line ``1 - (1 - salvage) t / L``; declining balance ``(1 - m / L)^t``; rental
+    decay interpolates the empirical points on a time axis rescaled by ``L_acct / L``; every
+    curve is worth its salvage from age ``L`` on. The same rules as
+    :func:`boombust.credit.value_fraction` (pinned by ``tests/stress/test_engines_agree.py``),
+    so the credit engine can replace this compact kernel.
     """
-    t = np.asarray(years, dtype=float)
-    if life is not None:
-        t = t * curve.useful_life / np.asarray(life, dtype=float)
+    a = np.maximum(np.asarray(years, dtype=float), 0.0)
+    lf = np.asarray(curve.useful_life if life is None else life, dtype=float)
     s = curve.salvage
     if curve.method is CurveMethod.straight_line:
-        v = 1.0 - (1.0 - s) * np.minimum(t / curve.useful_life, 1.0)
+        v = 1.0 - (1.0 - s) * a / lf
     elif curve.method is CurveMethod.declining_balance:
-        rate = (curve.rate_multiple or 2.0) / curve.useful_life
-        v = np.maximum(s, (1.0 - min(rate, 1.0)) ** t)
+        m = curve.rate_multiple if curve.rate_multiple is not None else 2.0
+        r = m / lf
+        v = np.where(r < 1.0, np.abs(1.0 - np.minimum(r, 1.0)) ** a, np.exp(-m * a / lf))
     else:
         pts = curve.points or []
-        xs = np.array([p.years for p in pts])
-        ys = np.array([p.value for p in pts])
-        v = np.maximum(s, np.interp(t, xs, ys, right=ys[-1]))
-    return np.asarray(v, dtype=float)
+        xs = np.array([p.years for p in pts], dtype=float)
+        ys = np.array([p.value for p in pts], dtype=float)
+        if ys[0] > 0 and xs[0] == 0:
+            ys = ys / ys[0]
+        v = np.interp(a * (curve.useful_life / lf), xs, ys, left=ys[0], right=ys[-1])
+    v = np.where(a >= lf, s, np.maximum(v, s))
+    return np.asarray(np.clip(v, 0.0, 1.0), dtype=float)
 
 
 @dataclass(frozen=True)

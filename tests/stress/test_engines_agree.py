@@ -1,0 +1,69 @@
+"""The cascade's compact kernels against the network and credit engines (when installed).
+
+Steps 1 and 6 use ``boombust.stress.clearing.clear`` and step 3 the tranche allocation and
+value curves in ``boombust.stress.steps`` / ``network``; these tests pin them to
+``boombust.network`` and ``boombust.credit`` so the engines can replace them without changing
+numbers. They are skipped until those packages are on the path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boombust.data.schema import CurvePoint, CurveMethod, ValueCurve
+from boombust.stress.clearing import clear
+from boombust.stress.network import curve_value
+from boombust.stress.steps import _tranche_payoff
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1.0, 1.0), (0.6, 0.9), (0.3, 0.3)])
+def test_clearing_matches_network_engine(alpha: float, beta: float) -> None:
+    network = pytest.importorskip("boombust.network")
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        n = int(rng.integers(2, 9))
+        lmat = rng.uniform(0, 10, (n, n)) * (rng.random((n, n)) < 0.5)
+        np.fill_diagonal(lmat, 0)
+        e = rng.uniform(0, 12, n)
+        ours = clear(lmat, e[None], alpha=alpha, beta=beta)
+        theirs = network.clear(lmat, e, alpha=alpha, beta=beta)
+        np.testing.assert_allclose(ours.payments[0], theirs.payments, atol=1e-9)
+        np.testing.assert_array_equal(ours.insolvent[0], theirs.defaulted)
+        # rounds: ours -1 solvent / 0 fundamental; theirs 0 solvent / 1 fundamental
+        np.testing.assert_array_equal(ours.level[0] + 1, theirs.default_round)
+
+
+def test_tranche_allocation_matches_credit_engine() -> None:
+    credit = pytest.importorskip("boombust.credit")
+    attach, detach = np.array([0.0, 0.1, 0.35]), np.array([0.1, 0.35, 1.0])
+    capital = 50.0
+    values = np.linspace(0, capital, 41)
+    pay = _tranche_payoff(values, attach, detach, capital)
+    pool_loss = 1.0 - values / capital
+    for j in range(3):
+        ours = 1.0 - pay[:, j] / ((detach[j] - attach[j]) * capital)
+        theirs = credit.tranche_loss(pool_loss, attach[j], detach[j])
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "curve",
+    [
+        ValueCurve(method=CurveMethod.straight_line, useful_life=6, salvage=0.05),
+        ValueCurve(method=CurveMethod.declining_balance, useful_life=5, rate_multiple=2.0),
+        ValueCurve(method=CurveMethod.declining_balance, useful_life=1.5, rate_multiple=2.0),
+        ValueCurve(
+            method=CurveMethod.rental_decay,
+            useful_life=5.5,
+            points=[CurvePoint(years=0, value=1), CurvePoint(years=2, value=0.25)],
+        ),
+    ],
+)
+def test_value_curves_match_credit_engine(curve: ValueCurve) -> None:
+    credit = pytest.importorskip("boombust.credit")
+    ages = np.linspace(0, 5, 21)
+    for life in (2.0, 3.0, curve.useful_life):
+        ours = curve_value(curve, ages, life)
+        theirs = credit.value_fraction(curve, ages, useful_life=life)
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
