@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from boombust.data import Dataset, load_dataset
+from boombust.data import Dataset, bundled_datasets, load_dataset
 from boombust.stress import (
     PoolExecutor,
     Scenario,
@@ -198,3 +198,22 @@ def test_dask_distributed_gives_identical_numbers(web: Dataset, tmp_path: Path) 
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+_AI2025 = pytest.mark.skipif(
+    "ai-2025" not in bundled_datasets(),
+    reason="the bundled ai-2025 dataset is not on this branch yet",
+)
+
+
+@_AI2025
+def test_ai2025_zero_shock_and_both_endings() -> None:
+    ds = load_dataset("ai-2025")
+    z = run_stress(ds, Scenario(name="zero"), paths=10, seed=1)
+    assert np.all(z.loss == 0)
+    assert not z.defaulted.any()
+    for name in ("ai-bust", "ai-success"):
+        res = run_stress(ds, load_scenario(name), paths=100, seed=2)
+        assert res.total_loss()["mean"] > 0
+        assert np.all(res.price_stage >= 0)  # Treasuries may rise (ai_beta < 0): flight to quality
+        assert np.isfinite(res.amplification)

@@ -54,8 +54,13 @@ def _fig_sectors(res: StressResult) -> str:
 
 def _fig_defaults(res: StressResult) -> str:
     probs = res.default_probabilities()
-    items = sorted(probs.items(), key=lambda kv: kv[1])
-    fig, ax = _figure(8, 0.25 * len(items) + 1.0)
+    items = sorted(((k, v) for k, v in probs.items() if v > 0), key=lambda kv: kv[1])[-15:]
+    if not items:
+        fig, ax = _figure(8, 1.0)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no institution defaults on any path", ha="center", va="center")
+        return _svg(fig)
+    fig, ax = _figure(8, 0.3 * len(items) + 1.0)
     ax.barh([k for k, _ in items], [100 * v for _, v in items], color="#8b1e1e")
     ax.set_xlabel("default probability, %")
     ax.set_xlim(0, 100)
