@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from boombust.data import Dataset, bundled_datasets, load_dataset
 from boombust.stress import (
+    CascadeConvergenceWarning,
     PoolExecutor,
     Scenario,
     SerialExecutor,
@@ -217,3 +218,23 @@ def test_ai2025_zero_shock_and_both_endings() -> None:
         assert res.total_loss()["mean"] > 0
         assert np.all(res.price_stage >= 0)  # Treasuries may rise (ai_beta < 0): flight to quality
         assert np.isfinite(res.amplification)
+
+
+def test_convergence_warning_when_rounds_run_out(web: Dataset) -> None:
+    sc = load_scenario("ai-bust").model_copy(update={"max_rounds": 1})
+    with pytest.warns(CascadeConvergenceWarning, match="max_rounds=1"):
+        run_stress(web, sc, paths=20, seed=1)
+
+
+def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from boombust.cli.stress import _Progress
+
+    _Progress(enabled=False)(1, 2)
+    assert capsys.readouterr().err == ""
+    bar = _Progress(enabled=True)
+    bar(1, 2)
+    bar(2, 2)
+    err = capsys.readouterr().err
+    assert "1/2 chunks" in err
+    assert "2/2 chunks" in err
+    assert err.endswith("\n")

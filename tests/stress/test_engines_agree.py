@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boombust.data.schema import CurvePoint, CurveMethod, ValueCurve
+from boombust.data.schema import CurveMethod, CurvePoint, ValueCurve
 from boombust.stress.clearing import clear
 from boombust.stress.network import curve_value
 from boombust.stress.steps import _tranche_payoff
