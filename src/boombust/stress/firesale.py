@@ -189,16 +189,14 @@ def fire_sale_spiral(
     held_total = max(float(h.sum()), 1.0)
     fn = linear_impact if impact == "linear" else exponential_impact
     converged = False
-    rnd = 0
-    for rnd in range(1, max_rounds + 1):
+    rounds = 0
+    for _ in range(max_rounds):
+        rounds += 1
         fs_loss = (p_pre - price) @ h.T
         eq = equity - first - fs_loss
         value_left = (price @ h.T) * (1.0 - sold)  # (S, N) marketable value still held
         a_now = assets - first - fs_loss - (price @ h.T) * sold
-        if mode == "threshold":
-            act = (eq > 0) & (a_now > leverage_max * eq)
-        else:
-            act = eq > 0
+        act = (eq > 0) & (a_now > leverage_max * eq) if mode == "threshold" else eq > 0
         need = np.where(act, np.maximum(a_now - leverage_target * eq, 0.0), 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             extra = np.where(value_left > 1e-300, need / value_left, 0.0)
@@ -212,4 +210,4 @@ def fire_sale_spiral(
             converged = True
             break
     losses = (p_pre - price) @ h.T
-    return FireSaleResult(price, losses, sold, rnd, converged)
+    return FireSaleResult(price, losses, sold, rounds, converged)
