@@ -220,16 +220,29 @@ class StressResult:
         )
 
     def macro(self) -> dict[str, float]:
-        """AI capex cut (USD bn) and its direct effect on GDP growth (pp), with the 92% context."""
+        """AI capex cut and growth arithmetic (contribution accounting, no multiplier).
+
+        ``ai_contribution_pp = share × growth`` is what AI investment added to growth in the
+        base period (Furman: 92% of H1-2025 growth); ``gdp_growth_after_pp = growth + effect``
+        with ``effect = -capex cut / GDP`` (investment falls one-for-one in GDP).
+        """
         net = self.network
         share = net.macro.get("ai-share-growth", float("nan"))
         if "furman-ai-share-h1-2025-growth" in net.macro:  # ai-2025 states it in percent
             share = net.macro["furman-ai-share-h1-2025-growth"] / 100.0
+        j = list(PARAMETERS).index("gdp_growth")
+        growth = 100.0 * float(self.draws[:, j].astype(np.float64).mean())
+        if "us-real-gdp-growth-h1-2025-barclays" in net.macro:  # percent, annualised
+            growth = net.macro["us-real-gdp-growth-h1-2025-barclays"]
+        effect = float(self.gdp_growth_effect.mean())
         return {
             "ai_capex_cut_mean": float(self.capex_cut.mean()),
-            "gdp_growth_effect_pp_mean": float(self.gdp_growth_effect.mean()),
+            "gdp_growth_effect_pp_mean": effect,
             "gdp_growth_effect_pp_q05": float(np.quantile(self.gdp_growth_effect, 0.05)),
             "ai_share_of_growth": share,
+            "gdp_growth_base_pp": growth,
+            "ai_contribution_pp": share * growth,
+            "gdp_growth_after_pp": growth + effect,
         }
 
     def summary_dict(self) -> dict[str, Any]:
