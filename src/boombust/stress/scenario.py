@@ -98,6 +98,13 @@ PARAMETERS: dict[str, ParameterInfo] = {
     "ai_equity_drawdown": ParameterInfo(
         -1.0, 1.0, 0.0, "fraction", "price fall of an asset with ai_beta = 1"
     ),
+    "drawdown_per_shortfall": ParameterInfo(
+        0.0,
+        5.0,
+        0.0,
+        "ratio",
+        "extra drawdown of an ai_beta = 1 asset per unit of revenue shortfall (elasticity)",
+    ),
     "unemployment_rise_pp": ParameterInfo(
         0.0, 25.0, 0.0, "pp", "rise in the unemployment rate (labour displacement)"
     ),

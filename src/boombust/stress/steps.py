@@ -6,7 +6,8 @@ columns add up to each institution's total loss on each path.
 
 1. :func:`demand_shock` — end-user AI revenue falls short; the circular commitments are
    cleared like a payment system (Eisenberg–Noe); lost revenue and missed receipts are losses.
-2. :func:`reprice` — AI and consumer-facing assets fall (``ai_beta`` × drawdown,
+2. :func:`reprice` — AI and consumer-facing assets fall (``ai_beta`` × drawdown, the drawdown
+   rising with the revenue shortfall,
    ``consumer_beta`` × unemployment); holders mark to market.
 3. :func:`leases_and_tranches` — tenants stay, renegotiate or walk away (correlated through a
    one-factor Gaussian copula; probability rising with tenant stress and GPU obsolescence);
@@ -211,8 +212,13 @@ def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentO
 
 
 def asset_returns(net: Network, draws: Draws) -> F64:
-    """Step-2 price falls (P, K): ``ai_beta × dd + consumer_beta × c × du`` (+ class shocks)."""
-    dd = draws["ai_equity_drawdown"][:, None]
+    """Step-2 price falls (P, K): ``ai_beta × dd + consumer_beta × c × du`` (+ class shocks).
+
+    ``dd = ai_equity_drawdown + drawdown_per_shortfall × revenue_shortfall``.
+    """
+    dd = (
+        draws["ai_equity_drawdown"] + draws["drawdown_per_shortfall"] * draws["revenue_shortfall"]
+    )[:, None]
     du = draws["unemployment_rise_pp"][:, None]
     fall = net.ai_beta * dd + net.consumer_beta * draws["consumer_drawdown_per_pp"][:, None] * du
     consumer = np.array([c == "consumer_credit" for c in net.asset_classes])
