@@ -23,6 +23,7 @@ $(BIN)/.installed-dev: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/boombust data validate ai-2025
 	$(BIN)/boombust data show ai-2025
+	$(BIN)/boombust score ai-2025
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
