@@ -72,6 +72,9 @@ def test_attribution_adds_up(web: Dataset) -> None:
     assert by_step.sum() == pytest.approx(res.total_loss()["mean"], rel=1e-5)
     sectors = res.loss_by_sector()["mean"].sum()
     assert sectors == pytest.approx(res.total_loss()["mean"], rel=1e-5)
+    cross = res.loss_by_sector_step()
+    assert cross["total"].sum() == pytest.approx(res.total_loss()["mean"], rel=1e-5)
+    np.testing.assert_allclose(cross[list(STEP_NAMES)].sum(axis=0), by_step, rtol=1e-6)
     assert res.amplification >= 1.0
     assert res.rounds < load_scenario("ai-bust").max_rounds
 

@@ -122,6 +122,7 @@ def stress(
             "paths": res.to_frame(),
             "institutions": res.loss_by_institution().reset_index(names="institution"),
             "sectors": res.loss_by_sector().reset_index(names="sector"),
+            "sector_steps": res.loss_by_sector_step().reset_index(names="sector"),
             "tranches": res.tranche_outcomes().reset_index(names="tranche"),
             "prices": res.price_paths().reset_index(names="asset"),
             "glt": res.glt().reset_index(names="institution"),

@@ -158,6 +158,7 @@ def render_stress_report(res: StressResult, *, dataset: Dataset | None = None) -
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     from boombust._version import __version__
+    from boombust.stress.steps import STEP_NAMES
 
     env = Environment(
         loader=PackageLoader("boombust.report", "templates"),
@@ -181,6 +182,8 @@ def render_stress_report(res: StressResult, *, dataset: Dataset | None = None) -
         av=float(res.glt_av.mean()),
         steps=list(res.loss_by_step().items()),
         sectors=[(s, r.to_dict()) for s, r in res.loss_by_sector().iterrows()],
+        sector_steps=[(s, r.to_dict()) for s, r in res.loss_by_sector_step().iterrows()],
+        step_names=list(STEP_NAMES),
         defaults=res.default_order().to_dict(orient="records"),
         tranches=[(t, r.to_dict()) for t, r in res.tranche_outcomes().iterrows()],
         glt=[(i, r.to_dict()) for i, r in glt.iterrows()],

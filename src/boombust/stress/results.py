@@ -140,6 +140,16 @@ class StressResult:
         means = self.loss.sum(axis=1, dtype=np.float64).mean(axis=0)
         return pd.Series(means, index=list(STEP_NAMES), name="mean_loss")
 
+    def loss_by_sector_step(self) -> pd.DataFrame:
+        """Sector × step mean losses (attribution of each sector's loss to the six steps)."""
+        m = self.loss.mean(axis=0, dtype=np.float64)  # (N, 6)
+        names = self.network.sector_names
+        out = np.zeros((len(names), m.shape[1]))
+        np.add.at(out, self.network.sector_index, m)
+        df = pd.DataFrame(out, index=list(names), columns=list(STEP_NAMES))
+        df["total"] = out.sum(axis=1)
+        return df
+
     def loss_by_institution(self) -> pd.DataFrame:
         """Institution × step mean losses, with sector, total and default probability."""
         m = self.loss.mean(axis=0, dtype=np.float64)
