@@ -146,3 +146,23 @@ def test_step6_creditors_lose_what_defaulters_do_not_pay(web: Dataset) -> None:
     assert st.default_round[0, hf] == 0
     # hedge funds: assets 70, owe 60 to banks + 40 outside -> recovery 0.7 pro rata
     assert st.loss[0, banks, 5] == pytest.approx(60 * (1 - 70 / 100))
+
+
+def test_step6_defaulted_issuers_securities_are_marked_down(web: Dataset) -> None:
+    net = build_network(web)
+    st = initial_state(net, 1)
+    cw = net.inst_ids.index("coreweave")
+    st.loss[0, cw, 1] = 10.0  # equity 4 -> -6: CoreWeave defaults
+    d = _draws(1, default_alpha=1.0, default_beta=1.0)
+    clear_defaults(net, d, st, 0)
+    assert st.defaulted[0, cw]
+    clear_defaults(net, d, st, 1)  # caps apply from the next round
+    eq, bond = net.asset_ids.index("crwv-eq"), net.asset_ids.index("crwv-bond")
+    assert st.price[0, eq] == 0.0
+    # CoreWeave owes 25 in the network + 11 outside, has 30 of assets: recovery 30/36
+    assert st.price[0, bond] == pytest.approx(30 / 36)
+    expect = net.holdings[:, eq] * 1.0 + net.holdings[:, bond] * (1 - 30 / 36)
+    creditor = np.zeros(net.n_inst)
+    creditor[net.inst_ids.index("banks")] = 15 * (1 - 30 / 36)
+    creditor[net.inst_ids.index("private-credit")] = 10 * (1 - 30 / 36)
+    np.testing.assert_allclose(st.loss[0, :, 5], expect + creditor, atol=1e-12)

@@ -110,6 +110,7 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
     first = st.loss.sum(axis=2).copy()
     shock = st.price - 1.0
     st.price_pre = st.price.copy()
+    st.market = st.price.copy()
 
     trace = np.zeros((TRACE_ROUNDS + 1, k))
     trace[0] = st.price.sum(axis=0)

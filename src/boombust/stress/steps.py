@@ -90,6 +90,8 @@ class CascadeState:
 
     price: F64  # (P, K) relative to today's price
     price_pre: F64  # (P, K) price before fire-sale impact
+    market: F64  # (P, K) price the fire sales alone leave (before issuer-default caps)
+    cap: F64  # (P, K) price caps from defaulted issuers (inf: none)
     notch: NDArray[np.int64]  # (P, K) current rating notch (0 unrated)
     qty: F64  # (P, N, K) units still held (today's value units)
     volume: F64  # (P, K) cumulative units sold in fire sales
@@ -110,7 +112,7 @@ class CascadeState:
         return np.asarray(net.assets0 - self.loss.sum(axis=2) - self.proceeds, dtype=float)
 
     _ARRAYS = (
-        "price", "price_pre", "notch", "qty", "volume", "proceeds", "redeemed", "loss",
+        "price", "price_pre", "market", "cap", "notch", "qty", "volume", "proceeds", "redeemed", "loss",
         "defaulted", "default_round",
     )  # fmt: skip
 
@@ -135,6 +137,8 @@ def initial_state(net: Network, paths: int) -> CascadeState:
     return CascadeState(
         price=np.ones((paths, k)),
         price_pre=np.ones((paths, k)),
+        market=np.ones((paths, k)),
+        cap=np.full((paths, k), np.inf),
         notch=np.broadcast_to(net.rating_notch, (paths, k)).copy(),
         qty=np.broadcast_to(net.holdings, (paths, n, k)).copy(),
         volume=np.zeros((paths, k)),
@@ -498,17 +502,49 @@ def fire_sale_round(
     state.volume += units.sum(axis=1)
     lk = draws["price_impact_scale"][:, None] / net.depth
     fn = linear_impact if impact == "linear" else exponential_impact
-    new_price = np.minimum(fn(state.price_pre, state.volume, lk), state.price)
+    market = fn(state.price_pre, state.volume, lk)
+    new_price = np.minimum(market, state.cap)
     state.qty -= units
+    state.market = market
     state.price = new_price
     # every sale clears at the current (finally: the fixed-point) price, as in Cifuentes,
     # Ferrucci & Shin (2005): the step-5 loss is today's holdings times the fall since step 4
-    state.loss[:, :, 4] = np.einsum("nk,pk->pn", net.holdings, state.price_pre - new_price)
+    state.loss[:, :, 4] = np.einsum("nk,pk->pn", net.holdings, state.price_pre - market)
     state.proceeds = np.einsum("pnk,pk->pn", net.holdings[None] - state.qty, new_price)
     return new_price
 
 
 # ----------------------------------------------------------------------------- step 6
+
+_EQUITY_CLASSES = frozenset({"equity", "private_equity"})
+
+
+def _cap_defaulted_issuers(net: Network, draws: Draws, state: CascadeState, recovery: F64) -> None:
+    """Cap the prices of securities whose issuer has defaulted (applied next round).
+
+    Equity of a defaulted issuer is worth nothing; its bonds and loans are worth their
+    recovery: ``payments / owed`` from the clearing for institutions in the obligations
+    network, ``alpha × assets / debt`` for the others. Tranches are priced by step 3.
+    """
+    issuer = net.asset_issuer
+    idx = np.flatnonzero((issuer >= 0) & ~net.is_tranche)
+    if idx.size == 0 or not state.defaulted.any():
+        return
+    iss = issuer[idx]
+    hit = state.defaulted[:, iss]
+    if not hit.any():
+        return
+    debt = np.maximum(net.assets0 - net.equity0 - state.proceeds, 1e-12)
+    own = np.clip(
+        draws["default_alpha"][:, None] * np.maximum(state.total_assets(net), 0.0) / debt, 0, 1
+    )
+    in_network = (net.liabilities.sum(axis=0) + net.liabilities.sum(axis=1)) > 0
+    rec = np.where(in_network, recovery, own)[:, iss]
+    is_eq = np.array([net.asset_classes[j] in _EQUITY_CLASSES for j in idx])
+    value = np.where(is_eq, 0.0, rec)
+    # relative to today's price: the security is worth `value` of its claim at par
+    new_cap = np.where(hit, value, np.inf)
+    state.cap[:, idx] = np.minimum(state.cap[:, idx], new_cap)
 
 
 def clear_defaults(
@@ -518,7 +554,9 @@ def clear_defaults(
 
     Each institution owes its obligations in the network plus its other liabilities to an
     outside sink; its external assets are its total assets less its network claims at face.
-    Only the institutions that owe or are owed within the network are cleared, and only on
+    Holders of a defaulted issuer's securities first mark them down to their caps (equity to
+    zero, debt to its recovery; see :func:`_cap_defaulted_issuers`), and those losses join
+    step 6. Only the institutions that owe or are owed within the network are cleared, and only on
     paths where one of them is under water. An institution defaults when its equity falls
     below ``min(0, today's equity)`` (firms with negative book equity, e.g. after buybacks,
     are going concerns today: ``Network.default_buffer``). Returns the new defaults (P, N).
@@ -526,7 +564,11 @@ def clear_defaults(
     lmat = net.liabilities
     claims = lmat.sum(axis=0)
     owed_net = lmat.sum(axis=1)
-    state.loss[:, :, 5] = 0.0
+    # securities of defaulted issuers: marked down to their caps (step-6 losses of holders)
+    state.price = np.minimum(state.market, state.cap)
+    state.loss[:, :, 5] = np.einsum("nk,pk->pn", net.holdings, state.market - state.price)
+    state.proceeds = np.einsum("pnk,pk->pn", net.holdings[None] - state.qty, state.price)
+    recovery = np.ones((state.paths, net.n_inst))
     equity_ex6 = state.equity(net) + net.default_buffer
     nodes = np.flatnonzero((claims + owed_net) > 0)
     m = nodes.size
@@ -553,10 +595,14 @@ def clear_defaults(
         received = np.einsum("ij,pi->pj", sub, rec[:, :m])
         step6 = np.zeros((rows.size, net.n_inst))
         step6[:, nodes] = np.maximum(claims[nodes] - received, 0.0)
-        state.loss[rows, :, 5] = step6
+        state.loss[rows, :, 5] += step6
+        rec_nodes = recovery[rows]
+        rec_nodes[:, nodes] = rec[:, :m]
+        recovery[rows] = rec_nodes
     tol = 1e-9 * np.maximum(net.assets0, 1.0)
     now = (state.equity(net) + net.default_buffer) < -tol
     newly = now & ~state.defaulted
     state.default_round[newly] = round_no
     state.defaulted |= now
+    _cap_defaulted_issuers(net, draws, state, recovery)
     return np.asarray(newly)
