@@ -112,8 +112,8 @@ class CascadeState:
         return np.asarray(net.assets0 - self.loss.sum(axis=2) - self.proceeds, dtype=float)
 
     _ARRAYS = (
-        "price", "price_pre", "market", "cap", "notch", "qty", "volume", "proceeds", "redeemed", "loss",
-        "defaulted", "default_round",
+        "price", "price_pre", "market", "cap", "notch", "qty", "volume", "proceeds",
+        "redeemed", "loss", "defaulted", "default_round",
     )  # fmt: skip
 
     def take(self, rows: NDArray[np.int64]) -> CascadeState:
