@@ -179,6 +179,7 @@ def render_stress_report(res: StressResult, *, dataset: Dataset | None = None) -
         total=res.total_loss(),
         amplification=res.amplification,
         surviving=float(res.surviving.mean()),
+        backed=float(res.backed_today.mean()),
         av=float(res.glt_av.mean()),
         steps=list(res.loss_by_step().items()),
         sectors=[(s, r.to_dict()) for s, r in res.loss_by_sector().iterrows()],

@@ -68,6 +68,7 @@ class ChunkOutput:
     defaulted: NDArray[np.bool_]  # (P, N)
     default_round: NDArray[np.int16]  # (P, N)
     surviving: F32  # (P,)
+    backed_today: F32  # (P,)
     capex_cut: F32  # (P,)
     gdp_growth_effect: F32  # (P,) percentage points
     glt_av: F32  # (P,)
@@ -169,7 +170,7 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
 
     # AI capex cut and the growth arithmetic (contribution accounting)
     capex = float(net.capex[net.is_ai_capex].sum())
-    cut_share = np.clip(draws["capex_cut_elasticity"] * (1.0 - com.surviving_vs_baseline), 0, 1)
+    cut_share = np.clip(draws["capex_cut_elasticity"] * (1.0 - com.surviving), 0, 1)
     cut = cut_share * capex
     gdp = _macro(net, ("us-gdp", "us-nominal-gdp-2025q2"), draws["gdp_usd_bn"])
     growth_effect = -100.0 * cut / gdp
@@ -180,6 +181,7 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
         defaulted=st.defaulted,
         default_round=st.default_round.astype(np.int16),
         surviving=com.surviving.astype(np.float32),
+        backed_today=com.backed_today.astype(np.float32),
         capex_cut=cut.astype(np.float32),
         gdp_growth_effect=growth_effect.astype(np.float32),
         glt_av=glt_av.astype(np.float32),

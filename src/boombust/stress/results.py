@@ -52,6 +52,7 @@ class StressResult:
     defaulted: NDArray[np.bool_]
     default_round: NDArray[np.int16]
     surviving: NDArray[np.float32]
+    backed_today: NDArray[np.float32]
     capex_cut: NDArray[np.float32]
     gdp_growth_effect: NDArray[np.float32]
     glt_av: NDArray[np.float32]
@@ -98,6 +99,7 @@ class StressResult:
             defaulted=_cat(outs, "defaulted"),
             default_round=_cat(outs, "default_round"),
             surviving=_cat(outs, "surviving"),
+            backed_today=_cat(outs, "backed_today"),
             capex_cut=_cat(outs, "capex_cut"),
             gdp_growth_effect=_cat(outs, "gdp_growth_effect"),
             glt_av=_cat(outs, "glt_av"),
@@ -267,6 +269,7 @@ class StressResult:
             "amplification": self.amplification,
             "defaults": self.default_probabilities(),
             "commitments_surviving": float(self.surviving.mean()),
+            "commitments_backed_today": float(self.backed_today.mean()),
             "aggregate_vulnerability": float(self.glt_av.mean()),
             "macro": self.macro(),
             "duration_s": self.duration_s,
@@ -300,7 +303,8 @@ class StressResult:
             f"  total loss (USD bn): mean {tl['mean']:.1f}, q95 {tl['q95']:.1f}, "
             f"ES95 {tl['es95']:.1f}",
             f"  amplification (total / first round): {self.amplification:.2f}",
-            f"  commitments honoured: {float(self.surviving.mean()):.1%}",
+            f"  commitments honoured: {float(self.surviving.mean()):.1%} "
+            f"(today's AI revenue would back {float(self.backed_today.mean()):.1%})",
             f"  aggregate vulnerability (GLT): {float(self.glt_av.mean()):.2%} of system equity",
             "  loss by step (mean):",
         ]

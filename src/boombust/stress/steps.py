@@ -4,7 +4,8 @@ Shapes: ``P`` paths × ``N`` institutions × ``K`` traded assets. Each step reco
 it causes per institution in ``state.loss[:, :, step]`` (attribution), so that the six
 columns add up to each institution's total loss on each path.
 
-1. :func:`demand_shock` — end-user AI revenue falls short; the circular commitments are
+1. :func:`demand_shock` — end-user AI revenue falls short of what the commitments assume;
+   the circular commitments are
    cleared like a payment system (Eisenberg–Noe); lost revenue and missed receipts are losses.
 2. :func:`reprice` — AI and consumer-facing assets fall (``ai_beta`` × drawdown, the drawdown
    rising with the revenue shortfall,
@@ -157,9 +158,9 @@ def initial_state(net: Network, paths: int) -> CascadeState:
 class CommitmentOutcome:
     """Step 1 output: payments per commitment and the share of the circle honoured."""
 
-    paid: F64  # (P, C)
-    surviving: F64  # (P,) share of all commitments honoured
-    surviving_vs_baseline: F64  # (P,) honoured relative to the no-shock clearing
+    paid: F64  # (P, C) annual payments under the shock
+    surviving: F64  # (P,) share of all commitments honoured under the shock
+    backed_today: F64  # (P,) share today's outside money (current AI revenue) would honour
 
 
 def _commitment_matrix(net: Network) -> F64:
@@ -172,44 +173,51 @@ def _commitment_matrix(net: Network) -> F64:
 def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentOutcome:
     """Step 1: AI revenue shortfall and Eisenberg–Noe clearing of the commitment graph.
 
-    Each firm honours its (annual) commitments pro rata out of its external resources,
-    ``ai_revenue (1 - shortfall) + funding_share × max(operating cash flow, 0)``, plus what it
-    receives. Losses: the AI revenue lost plus commitment receipts lost relative to the
-    no-shock clearing (receipts of deal SPVs are valued in step 3 instead).
+    The commitments assume end-user AI revenue large enough to honour them: firm i's
+    *expected* AI revenue is ``max(ai_revenue_i, pbar_i - other_i - inflow_i)``, the larger of
+    what it earns today and what it needs to pay in full when it is paid in full (``pbar`` its
+    annual commitments, ``inflow`` what it is promised, ``other = funding_share × max(OCF, 0)``
+    the non-AI cash it devotes to them). The shock cuts expected revenue by
+    ``revenue_shortfall``; each firm then honours its commitments pro rata out of
+    ``expected (1 - shortfall) + other`` plus what it receives (Eisenberg–Noe greatest clearing
+    vector). With no shortfall everything is honoured. Losses (one year of flows): the margin on
+    today's AI revenue lost (``ai_revenue × shortfall × revenue_margin``) and commitment
+    receipts not paid (receipts of deal SPVs are valued in step 3 instead).
+
+    ``backed_today`` clears the same graph on today's AI revenue: how much of the circle outside
+    money backs now ("how much of the $1.4T is real").
     """
     s = draws["revenue_shortfall"][:, None]
     share = draws["commitment_funding_share"][:, None]
     other = share * np.maximum(net.op_cash_flow, 0.0)
+    margin_loss = net.ai_revenue * s * draws["revenue_margin"][:, None]
     mat = _commitment_matrix(net)
-    c = len(net.comm_annual)
-    if c == 0:
-        state.loss[:, :, 0] += net.ai_revenue * s * draws["revenue_margin"][:, None]
-        ones = np.ones(state.paths)
+    ones = np.ones(state.paths)
+    if len(net.comm_annual) == 0:
+        state.loss[:, :, 0] += margin_loss
         return CommitmentOutcome(np.zeros((state.paths, 0)), ones, ones)
     # clear only the firms in the commitment graph (a few dozen at most)
     nodes = np.flatnonzero((mat.sum(axis=0) + mat.sum(axis=1)) > 0)
     sub = mat[np.ix_(nodes, nodes)]
-    ext = net.ai_revenue[nodes] + other[:, nodes]
-    base = clear(sub, ext)
-    shocked = clear(sub, ext - net.ai_revenue[nodes] * s)
-    pbar = mat.sum(axis=1)
+    pb = sub.sum(axis=1)
+    required = np.maximum(pb - other[:, nodes] - sub.sum(axis=0), 0.0)
+    expected = np.maximum(net.ai_revenue[nodes], required)
+    shocked = clear(sub, expected * (1.0 - s) + other[:, nodes])
+    today = clear(sub, net.ai_revenue[nodes] + other[:, nodes])
     ratio = np.ones((state.paths, net.n_inst))
-    ratio_b = np.ones((state.paths, net.n_inst))
-    pb = pbar[nodes]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio[:, nodes] = np.where(pb > 0, shocked.payments / np.where(pb > 0, pb, 1.0), 1.0)
-        ratio_b[:, nodes] = np.where(pb > 0, base.payments / np.where(pb > 0, pb, 1.0), 1.0)
+    ratio_t = np.ones((state.paths, net.n_inst))
+    safe = np.where(pb > 0, pb, 1.0)
+    ratio[:, nodes] = np.where(pb > 0, shocked.payments / safe, 1.0)
+    ratio_t[:, nodes] = np.where(pb > 0, today.payments / safe, 1.0)
     paid = ratio[:, net.comm_payer] * net.comm_annual
-    paid_b = ratio_b[:, net.comm_payer] * net.comm_annual
-    lost = np.where(net.comm_to_spv, 0.0, np.maximum(paid_b - paid, 0.0))
+    lost = np.where(net.comm_to_spv, 0.0, np.maximum(net.comm_annual - paid, 0.0))
     missed = np.zeros((state.paths, net.n_inst))
     np.add.at(missed.T, net.comm_payee, lost.T)
-    state.loss[:, :, 0] += net.ai_revenue * s * draws["revenue_margin"][:, None] + missed
+    state.loss[:, :, 0] += margin_loss + missed
     total = net.comm_annual.sum()
     surv = paid.sum(axis=1) / total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(paid_b.sum(axis=1) > 0, paid.sum(axis=1) / paid_b.sum(axis=1), 1.0)
-    return CommitmentOutcome(paid, surv, np.minimum(rel, 1.0))
+    backed = (ratio_t[:, net.comm_payer] * net.comm_annual).sum(axis=1) / total
+    return CommitmentOutcome(paid, surv, backed)
 
 
 # ----------------------------------------------------------------------------- step 2
