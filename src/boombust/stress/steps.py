@@ -226,15 +226,24 @@ def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentO
 def asset_returns(net: Network, draws: Draws) -> F64:
     """Step-2 price falls (P, K): ``ai_beta × dd + consumer_beta × c × du`` (+ class shocks).
 
-    ``dd = ai_equity_drawdown + drawdown_per_shortfall × revenue_shortfall``.
+    ``dd = ai_equity_drawdown + drawdown_per_shortfall × revenue_shortfall``; ``c`` is
+    ``consumer_drawdown_per_pp`` for consumer-facing securities and
+    ``consumer_credit_loss_per_pp`` for consumer credit (whose consumer_beta defaults to 1).
     """
     dd = (
         draws["ai_equity_drawdown"] + draws["drawdown_per_shortfall"] * draws["revenue_shortfall"]
     )[:, None]
     du = draws["unemployment_rise_pp"][:, None]
-    fall = net.ai_beta * dd + net.consumer_beta * draws["consumer_drawdown_per_pp"][:, None] * du
     consumer = np.array([c == "consumer_credit" for c in net.asset_classes])
-    fall = fall + consumer * draws["consumer_credit_loss_per_pp"][:, None] * du
+    # consumer credit loses `consumer_credit_loss_per_pp` per pp (scaled by its consumer_beta,
+    # 1 if unset); other consumer-facing assets fall `consumer_drawdown_per_pp` x consumer_beta
+    credit_beta = np.where(net.consumer_beta > 0, net.consumer_beta, 1.0)
+    per_pp = np.where(
+        consumer,
+        credit_beta * draws["consumer_credit_loss_per_pp"][:, None],
+        net.consumer_beta * draws["consumer_drawdown_per_pp"][:, None],
+    )
+    fall = net.ai_beta * dd + per_pp * du
     for key, val in draws.items():
         if key.startswith("shock:"):
             cls = key.split(":", 1)[1]
