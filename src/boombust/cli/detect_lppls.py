@@ -19,7 +19,7 @@ from boombust.errors import InputError, Issue
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["add_to", "app", "load_prices_csv", "lppls"]
+__all__ = ["add_to", "load_prices_csv", "lppls"]
 
 
 def load_prices_csv(path: Path, column: str, date_column: str | None = None) -> pd.Series:
@@ -214,19 +214,3 @@ def lppls(
 def add_to(group: typer.Typer) -> None:
     """Add the ``lppls`` command to a Typer group (the ``detect`` group)."""
     group.command("lppls")(lppls)
-
-
-app = typer.Typer(
-    help="Bubble detection (LPPLS; temporary group until merged with PSY).",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-
-
-@app.callback()
-def _detect() -> None:
-    """Bubble detection: LPPLS fits and DS LPPLS Confidence / Trust."""
-
-
-add_to(app)

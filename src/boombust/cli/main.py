@@ -29,7 +29,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("data", "data"),
     ("runs", "runs"),
     ("score", None),
-    ("detect_lppls", "detect"),
+    ("detect", "detect"),
     ("stress", None),
 ]
 
