@@ -373,7 +373,11 @@ def leases_and_tranches(
             ann = _annuity(r, term_rem)
             tenant = int(d.lease_tenant[lj])
             stress = lost_share[:, tenant] if tenant >= 0 else np.zeros(p)
-            solvent = equity_now[:, tenant] > 0 if tenant >= 0 else np.ones(p, dtype=bool)
+            solvent = (
+                equity_now[:, tenant] + net.default_buffer[tenant] > 0
+                if tenant >= 0
+                else np.ones(p, dtype=bool)
+            )
             p_walk = np.clip(
                 draws["walk_away_base"]
                 + draws["walk_away_stress_sensitivity"] * stress
