@@ -92,7 +92,7 @@ def test_implied_rating_from_idealized_el() -> None:
 def test_step3_walk_and_stay(web: Dataset) -> None:
     net = build_network(web)
     n_leases = sum(len(d.lease_rent) for d in net.deals)
-    u = np.full((2, 1 + n_leases), 0.5)
+    u = np.full((2, 2 + n_leases), 0.5)
     st = initial_state(net, 2)
     out = leases_and_tranches(net, _draws(2), st, u)
     assert not out.walked.any()
@@ -173,3 +173,23 @@ def test_step6_defaulted_issuers_securities_are_marked_down(web: Dataset) -> Non
     creditor[net.inst_ids.index("banks")] = 15 * (1 - 30 / 36)
     creditor[net.inst_ids.index("private-credit")] = 10 * (1 - 30 / 36)
     np.testing.assert_allclose(st.loss[0, :, 5], expect + creditor, atol=1e-12)
+
+
+def test_step3_copulas_give_the_walk_away_probability(web: Dataset) -> None:
+    """Each tenant walks with probability p_walk under both copulas; the t copula (nu = 4)
+    makes joint walk-aways more likely than the Gaussian with the same correlation."""
+    net = build_network(web)
+    n_leases = sum(len(d.lease_rent) for d in net.deals)
+    p = 40_000
+    u = np.random.default_rng(3).random((p, 2 + n_leases))
+    joint = {}
+    for df in (0.0, 4.0):
+        st = initial_state(net, p)
+        d = _draws(p, walk_away_base=0.1, tenant_correlation=0.3, tenant_copula_df=df)
+        out = leases_and_tranches(net, d, st, u)
+        assert out.walked.mean(axis=0) == pytest.approx([0.1, 0.1], abs=0.006)
+        joint[df] = out.walked.all(axis=1).mean()
+    # Gaussian: P(both) = Phi2(q, q; 0.3), q = Phi^-1(0.1): 0.021616 by
+    # scipy.stats.multivariate_normal([0, 0], [[1, .3], [.3, 1]]).cdf([q, q])
+    assert joint[0.0] == pytest.approx(0.021616, abs=0.003)
+    assert joint[4.0] > joint[0.0] + 0.005

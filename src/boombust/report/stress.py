@@ -186,8 +186,7 @@ def render_stress_report(res: StressResult, *, dataset: Dataset | None = None) -
         sector_steps=[(s, r.to_dict()) for s, r in res.loss_by_sector_step().iterrows()],
         step_names=list(STEP_NAMES),
         top_losers=[
-            (i, r.to_dict())
-            for i, r in res.loss_by_institution().nlargest(15, "total").iterrows()
+            (i, r.to_dict()) for i, r in res.loss_by_institution().nlargest(15, "total").iterrows()
         ],
         defaults=res.default_order().to_dict(orient="records"),
         tranches=[(t, r.to_dict()) for t, r in res.tranche_outcomes().iterrows()],

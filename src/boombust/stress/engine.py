@@ -96,7 +96,7 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
     """Run the six-step cascade on ``paths`` paths drawn from ``rng``."""
     draws = scenario.draw(rng, paths)
     n_leases = sum(len(d.lease_rent) for d in net.deals)
-    uniforms = rng.random((paths, 1 + n_leases))
+    uniforms = rng.random((paths, 2 + n_leases))
     st = initial_state(net, paths)
     k = net.n_assets
     stage = np.ones((paths, k, 4))

@@ -141,6 +141,13 @@ PARAMETERS: dict[str, ParameterInfo] = {
     "tenant_correlation": ParameterInfo(
         0.0, 0.99, 0.3, "correlation", "one-factor Gaussian copula correlation of tenant decisions"
     ),
+    "tenant_copula_df": ParameterInfo(
+        0.0,
+        100.0,
+        0.0,
+        "degrees of freedom",
+        "0: Gaussian copula for tenant decisions; nu > 0: Student t copula with nu d.o.f.",
+    ),
     "discount_rate": ParameterInfo(
         0.0, 0.5, 0.065, "rate", "discount rate of lease cash flows and collateral"
     ),

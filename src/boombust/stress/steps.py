@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
+from scipy.stats import chi2, norm
+from scipy.stats import t as student_t
 
 from boombust.stress.clearing import clear
 from boombust.stress.firesale import exponential_impact, linear_impact
@@ -316,8 +317,10 @@ def leases_and_tranches(
 ) -> TrancheOutcome:
     """Step 3: lease decisions, deal values and tranche losses (the cascade's compact kernel).
 
-    ``uniforms`` (P, 1 + 2 × leases): a common factor and per-lease draws. A tenant walks when
-    ``Phi(sqrt(rho) Y + sqrt(1-rho) Z) < p_walk`` with
+    ``uniforms`` (P, 2 + leases): the common factor, the t-copula mixing variable and one
+    draw per lease. A tenant walks when ``Phi(sqrt(rho) Y + sqrt(1-rho) Z) < p_walk`` (Gaussian
+    copula), or ``T_nu((sqrt(rho) Y + sqrt(1-rho) Z) / sqrt(W / nu)) < p_walk`` with
+    ``W ~ chi2_nu`` when ``tenant_copula_df = nu > 0`` (t copula, fatter joint tails), with
     ``p_walk = base + s_stress × (tenant equity lost) + s_value × (GPU value lost)``; otherwise
     it renegotiates (rent × (1 - haircut)) with probability ``renegotiation_prob``. A walking
     tenant leaves the collateral (valued on curves whose IT life is ``min(accounting, gpu_life)``)
@@ -338,6 +341,11 @@ def leases_and_tranches(
         return TrancheOutcome(walked, reneg, deal_loss, tr_price, 1.0 - tr_price)
     rho = draws["tenant_correlation"]
     common = norm.ppf(np.clip(uniforms[:, 0], 1e-12, 1 - 1e-12))
+    df = draws["tenant_copula_df"]
+    use_t = df > 0
+    safe_df = np.where(use_t, df, 1.0)
+    w = chi2.ppf(np.clip(uniforms[:, 1], 1e-12, 1 - 1e-12), safe_df)
+    mix = np.where(use_t, np.sqrt(w / safe_df), 1.0)
     t = draws["horizon_years"]
     r = draws["discount_rate"]
     gpu = draws["gpu_life"]
@@ -386,9 +394,9 @@ def leases_and_tranches(
                 1.0,
             )
             z = np.sqrt(rho) * common + np.sqrt(1.0 - rho) * norm.ppf(
-                np.clip(uniforms[:, 1 + li], 1e-12, 1 - 1e-12)
+                np.clip(uniforms[:, 2 + li], 1e-12, 1 - 1e-12)
             )
-            u = norm.cdf(z)
+            u = np.where(use_t, student_t.cdf(z / mix, safe_df), norm.cdf(z))
             walk = u < p_walk
             rn = ~walk & (u < p_walk + (1.0 - p_walk) * draws["renegotiation_prob"])
             stay_val = rent * ann
