@@ -29,8 +29,9 @@ def test_bundled_scenarios_load_and_document_every_parameter(name: str) -> None:
         assert row["source"], row
 
 
-def test_ai_bust_sets_every_parameter() -> None:
-    sc = load_scenario("ai-bust")
+@pytest.mark.parametrize("name", ["ai-bust", "ai-success"])
+def test_bundled_scenarios_set_every_parameter(name: str) -> None:
+    sc = load_scenario(name)
     assert set(sc.parameters) == set(PARAMETERS)
 
 
