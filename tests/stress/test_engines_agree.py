@@ -13,8 +13,8 @@ import pytest
 
 from boombust.data.schema import CurveMethod, CurvePoint, ValueCurve
 from boombust.stress.clearing import clear
+from boombust.stress.kernels import tranche_payoff as _tranche_payoff
 from boombust.stress.network import curve_value
-from boombust.stress.steps import _tranche_payoff
 
 
 @pytest.mark.parametrize(("alpha", "beta"), [(1.0, 1.0), (0.6, 0.9), (0.3, 0.3)])
@@ -67,3 +67,25 @@ def test_value_curves_match_credit_engine(curve: ValueCurve) -> None:
         ours = curve_value(curve, ages, life)
         theirs = credit.value_fraction(curve, ages, useful_life=life)
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_cascade_with_the_engines_plugged_in_gives_the_same_numbers() -> None:
+    pytest.importorskip("boombust.network")
+    pytest.importorskip("boombust.credit")
+    from pathlib import Path
+
+    from boombust.data import load_dataset
+    from boombust.stress import load_scenario, run_stress
+    from boombust.stress.kernels import (
+        Kernels,
+        credit_engine_tranche_payoff,
+        network_engine_clear,
+    )
+
+    ds = load_dataset(Path(__file__).parent / "fixtures" / "web.yaml")
+    sc = load_scenario("ai-bust")
+    ours = run_stress(ds, sc, paths=30, seed=4)
+    engines = Kernels(clear=network_engine_clear, tranche_payoff=credit_engine_tranche_payoff)
+    theirs = run_stress(ds, sc, paths=30, seed=4, kernels=engines)
+    np.testing.assert_allclose(ours.loss, theirs.loss, rtol=1e-6, atol=1e-5)
+    np.testing.assert_array_equal(ours.defaulted, theirs.defaulted)

@@ -7,9 +7,9 @@ import pytest
 
 from boombust.data import Dataset
 from boombust.stress import Scenario, build_network
+from boombust.stress.kernels import tranche_payoff as _tranche_payoff
 from boombust.stress.steps import (
     EL10,
-    _tranche_payoff,
     clear_defaults,
     demand_shock,
     downgrade,

@@ -23,6 +23,7 @@ from boombust.data import Dataset, dataset_hash
 from boombust.errors import BoombustWarning, InputError
 from boombust.stress.executor import Executor, SerialExecutor
 from boombust.stress.firesale import glt_measures
+from boombust.stress.kernels import COMPACT, Kernels
 from boombust.stress.network import Network, build_network
 from boombust.stress.scenario import PARAMETERS, Scenario
 from boombust.stress.steps import (
@@ -92,7 +93,13 @@ def _macro(net: Network, keys: tuple[str, ...], fallback: F64) -> F64:
     return fallback
 
 
-def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: int) -> ChunkOutput:
+def cascade(
+    net: Network,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    paths: int,
+    kernels: Kernels = COMPACT,
+) -> ChunkOutput:
     """Run the six-step cascade on ``paths`` paths drawn from ``rng``."""
     draws = scenario.draw(rng, paths)
     n_leases = sum(len(d.lease_rent) for d in net.deals)
@@ -101,10 +108,10 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
     k = net.n_assets
     stage = np.ones((paths, k, 4))
 
-    com = demand_shock(net, draws, st)
+    com = demand_shock(net, draws, st, kernels)
     fall = reprice(net, draws, st)
     stage[:, :, 0] = st.price
-    tr = leases_and_tranches(net, draws, st, uniforms)
+    tr = leases_and_tranches(net, draws, st, uniforms, kernels)
     stage[:, :, 1] = st.price
     downgrade(net, draws, st, fall)
     stage[:, :, 2] = st.price
@@ -127,7 +134,7 @@ def cascade(net: Network, scenario: Scenario, rng: np.random.Generator, paths: i
         vol = units.sum(axis=(1, 2))
         if vol.any():
             fire_sale_round(net, d_sub, sub, units, scenario.impact)
-        newly = clear_defaults(net, d_sub, sub, rnd)
+        newly = clear_defaults(net, d_sub, sub, rnd, kernels)
         if rnd < TRACE_ROUNDS:
             trace[rnd + 1] = frozen + sub.price.sum(axis=0)
         done = (vol <= scenario.tolerance * scale) & ~newly.any(axis=1)
@@ -204,6 +211,7 @@ class _Task:
     scenario: Scenario
     seed_seq: np.random.SeedSequence
     paths: int
+    kernels: Kernels = COMPACT
 
 
 def run_chunk(task: _Task) -> ChunkOutput:
@@ -212,11 +220,16 @@ def run_chunk(task: _Task) -> ChunkOutput:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", CascadeConvergenceWarning)
-        return cascade(task.net, task.scenario, rng, task.paths)
+        return cascade(task.net, task.scenario, rng, task.paths, task.kernels)
 
 
 def chunk_tasks(
-    net: Network, scenario: Scenario, paths: int, seed: int, chunk_size: int = CHUNK_SIZE
+    net: Network,
+    scenario: Scenario,
+    paths: int,
+    seed: int,
+    chunk_size: int = CHUNK_SIZE,
+    kernels: Kernels = COMPACT,
 ) -> list[_Task]:
     """Fixed-size chunks, each with its own child seed (``SeedSequence(seed).spawn``)."""
     if paths < 1:
@@ -226,7 +239,7 @@ def chunk_tasks(
     n_chunks = -(-paths // chunk_size)
     children = np.random.SeedSequence(seed).spawn(n_chunks)
     sizes = [min(chunk_size, paths - c * chunk_size) for c in range(n_chunks)]
-    return [_Task(net, scenario, children[c], sizes[c]) for c in range(n_chunks)]
+    return [_Task(net, scenario, children[c], sizes[c], kernels) for c in range(n_chunks)]
 
 
 def run_stress(
@@ -238,6 +251,7 @@ def run_stress(
     executor: Executor | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    kernels: Kernels = COMPACT,
 ) -> Any:
     """Run the Monte Carlo cascade and return a :class:`~boombust.stress.results.StressResult`.
 
@@ -254,12 +268,15 @@ def run_stress(
         :class:`~boombust.stress.executor.DaskExecutor`; the numbers do not depend on it.
     progress
         Called with (chunks done, chunks total).
+    kernels
+        Clearing, value-curve and tranche kernels (:mod:`boombust.stress.kernels`); the
+        cascade's compact ones by default.
     """
     from boombust.stress.results import StressResult
 
     t0 = time.perf_counter()
     net = build_network(dataset, scenario)
-    tasks = chunk_tasks(net, scenario, paths, seed, chunk_size)
+    tasks = chunk_tasks(net, scenario, paths, seed, chunk_size, kernels)
     ex = executor or SerialExecutor()
     outs: list[ChunkOutput] = []
     for out in ex.map(run_chunk, tasks):

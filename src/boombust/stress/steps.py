@@ -34,9 +34,9 @@ from numpy.typing import NDArray
 from scipy.stats import chi2, norm
 from scipy.stats import t as student_t
 
-from boombust.stress.clearing import clear
 from boombust.stress.firesale import exponential_impact, linear_impact
-from boombust.stress.network import DealArrays, Network, curve_value
+from boombust.stress.kernels import COMPACT, Kernels
+from boombust.stress.network import DealArrays, Network
 
 __all__ = [
     "STEP_NAMES",
@@ -171,7 +171,9 @@ def _commitment_matrix(net: Network) -> F64:
     return mat
 
 
-def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentOutcome:
+def demand_shock(
+    net: Network, draws: Draws, state: CascadeState, kernels: Kernels = COMPACT
+) -> CommitmentOutcome:
     """Step 1: AI revenue shortfall and Eisenberg–Noe clearing of the commitment graph.
 
     The commitments assume end-user AI revenue large enough to honour them: firm i's
@@ -203,8 +205,8 @@ def demand_shock(net: Network, draws: Draws, state: CascadeState) -> CommitmentO
     pb = sub.sum(axis=1)
     required = np.maximum(pb - other[:, nodes] - sub.sum(axis=0), 0.0)
     expected = np.maximum(net.ai_revenue[nodes], required)
-    shocked = clear(sub, expected * (1.0 - s) + other[:, nodes])
-    today = clear(sub, net.ai_revenue[nodes] + other[:, nodes])
+    shocked = kernels.clear(sub, expected * (1.0 - s) + other[:, nodes])
+    today = kernels.clear(sub, net.ai_revenue[nodes] + other[:, nodes])
     ratio = np.ones((state.paths, net.n_inst))
     ratio_t = np.ones((state.paths, net.n_inst))
     safe = np.where(pb > 0, pb, 1.0)
@@ -285,35 +287,24 @@ def _annuity(rate: F64, years: F64) -> F64:
     )
 
 
-def _tranche_payoff(value: F64, attach: F64, detach: F64, capital: float) -> F64:
-    """Payoff of each tranche when the deal is worth ``value`` (senior first).
-
-    Tranche [a, d] receives ``clip(V - (1 - d) C, 0, (d - a) C)``; the first-loss tranche
-    (``a = 0``) keeps any value above the debt.
-    """
-    v = value[:, None]
-    pay = np.clip(v - (1.0 - detach) * capital, 0.0, (detach - attach) * capital)
-    upside = np.maximum(v - capital, 0.0)
-    return np.asarray(np.where(attach <= 0.0, pay + upside, pay), dtype=float)
-
-
-def _collateral(d: DealArrays, age: F64, it_life: F64 | None) -> F64:
+def _collateral(d: DealArrays, age: F64, it_life: F64 | None, kernels: Kernels = COMPACT) -> F64:
     """Facility value at ``age``: cost × shares × value curves (IT life replaced by ``it_life``)."""
     shell_c, power_c, it_c = d.curves
     sh = d.shares
+    vc = kernels.value_curve
     return np.asarray(
         d.cost
-        * (
-            sh[0] * curve_value(shell_c, age)
-            + sh[1] * curve_value(power_c, age)
-            + sh[2] * curve_value(it_c, age, it_life)
-        ),
+        * (sh[0] * vc(shell_c, age) + sh[1] * vc(power_c, age) + sh[2] * vc(it_c, age, it_life)),
         dtype=float,
     )
 
 
 def leases_and_tranches(
-    net: Network, draws: Draws, state: CascadeState, uniforms: F64
+    net: Network,
+    draws: Draws,
+    state: CascadeState,
+    uniforms: F64,
+    kernels: Kernels = COMPACT,
 ) -> TrancheOutcome:
     """Step 3: lease decisions, deal values and tranche losses (the cascade's compact kernel).
 
@@ -326,7 +317,8 @@ def leases_and_tranches(
     tenant leaves the collateral (valued on curves whose IT life is ``min(accounting, gpu_life)``)
     plus the early-termination fee and the residual value guarantee if it is solvent, but never
     more than renegotiating would cost it. The deal's value is allocated through the tranches
-    (:func:`_tranche_payoff`); tranche prices are payoffs relative to the no-shock payoffs.
+    (:func:`boombust.stress.kernels.tranche_payoff`); tranche prices are payoffs relative to
+    the no-shock payoffs.
 
     To be checked against / replaced by :mod:`boombust.credit` (waterfalls, copulas) when it lands.
     """
@@ -363,13 +355,13 @@ def leases_and_tranches(
         t_end = t + t_rem
 
         def collateral(age: F64, it_life: F64 | None, d: DealArrays = d) -> F64:
-            return _collateral(d, age, it_life)
+            return _collateral(d, age, it_life, kernels)
 
         disc = (1.0 + r) ** (-t_rem)
         c_end_base = collateral(t_end, None) * disc
         c_end = collateral(t_end, life) * disc
         c_now = collateral(t, life)
-        gpu_lost = curve_value(it_c, t) - curve_value(it_c, t, life)
+        gpu_lost = kernels.value_curve(it_c, t) - kernels.value_curve(it_c, t, life)
         rent_tot = d.lease_rent.sum()
         v_base = np.zeros(p) + c_end_base
         v = np.zeros(p) + c_end
@@ -414,8 +406,8 @@ def leases_and_tranches(
             li += 1
         v = np.minimum(v, v_base)
         deal_loss[:, di] = np.minimum(v_base - v, d.capital)
-        pay = _tranche_payoff(v, d.tranche_attach, d.tranche_detach, d.capital)
-        pay_b = _tranche_payoff(v_base, d.tranche_attach, d.tranche_detach, d.capital)
+        pay = kernels.tranche_payoff(v, d.tranche_attach, d.tranche_detach, d.capital)
+        pay_b = kernels.tranche_payoff(v_base, d.tranche_attach, d.tranche_detach, d.capital)
         with np.errstate(invalid="ignore", divide="ignore"):
             price = np.where(pay_b > 1e-12, pay / np.where(pay_b > 1e-12, pay_b, 1.0), 1.0)
         nt = len(d.tranche_notional)
@@ -577,7 +569,11 @@ def _cap_defaulted_issuers(net: Network, draws: Draws, state: CascadeState, reco
 
 
 def clear_defaults(
-    net: Network, draws: Draws, state: CascadeState, round_no: int
+    net: Network,
+    draws: Draws,
+    state: CascadeState,
+    round_no: int,
+    kernels: Kernels = COMPACT,
 ) -> NDArray[np.bool_]:
     """Step 6: clear obligations with Rogers–Veraart; creditors' losses replace the step-6 column.
 
@@ -616,8 +612,10 @@ def clear_defaults(
         full[:, :m, m] = debt - owed_net[nodes]  # other liabilities, owed to an outside sink
         ext = np.zeros((rows.size, m + 1))
         ext[:, :m] = assets - claims[nodes]
-        ext[:, m] = 1e18  # the outside sink never defaults
-        res = clear(full, ext, alpha=draws["default_alpha"][rows], beta=draws["default_beta"][rows])
+        ext[:, m] = 0.0  # the outside sink owes nothing, so it never defaults
+        res = kernels.clear(
+            full, ext, alpha=draws["default_alpha"][rows], beta=draws["default_beta"][rows]
+        )
         pbar = full.sum(axis=2)
         with np.errstate(invalid="ignore", divide="ignore"):
             rec = np.where(pbar > 0, res.payments / np.where(pbar > 0, pbar, 1.0), 1.0)
