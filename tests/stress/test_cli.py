@@ -114,3 +114,14 @@ def test_missing_dataset_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(["stress", "ai-bust", "--dataset", "no-such-data", "--no-save"], capsys)
     assert code == 3
     assert "no such dataset" in err
+
+
+def test_runs_on_the_minimal_loader_fixture(capsys: pytest.CaptureFixture[str]) -> None:
+    mini = str(Path(__file__).parents[1] / "data" / "fixtures" / "mini.yaml")
+    code, out, err = _run(
+        ["stress", "ai-bust", "--dataset", mini, "--paths", "20", "--json", "--no-save"], capsys
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["commitments_surviving"] == pytest.approx(1.0)  # Meta's cash flow pays its lease
+    assert doc["total_loss"]["mean"] > 0
