@@ -11,17 +11,20 @@ from boombust.stress.engine import CascadeConvergenceWarning, cascade, run_stres
 from boombust.stress.executor import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
 from boombust.stress.firesale import GLTMeasures, glt_measures
 from boombust.stress.grid import SensitivityGrid, parse_vary, run_grid
+from boombust.stress.kernels import COMPACT, Kernels
 from boombust.stress.network import Network, build_network
 from boombust.stress.results import StressResult, distribution_stats
 from boombust.stress.scenario import PARAMETERS, Scenario, bundled_scenarios, load_scenario
 from boombust.stress.steps import STEP_NAMES
 
 __all__ = [
+    "COMPACT",
     "PARAMETERS",
     "STEP_NAMES",
     "CascadeConvergenceWarning",
     "DaskExecutor",
     "GLTMeasures",
+    "Kernels",
     "Network",
     "PoolExecutor",
     "Scenario",
