@@ -13,6 +13,7 @@ from boombust.data import Dataset
 from boombust.errors import InputError
 from boombust.stress.engine import CHUNK_SIZE, ChunkOutput, chunk_tasks, run_chunk
 from boombust.stress.executor import Executor, SerialExecutor
+from boombust.stress.kernels import COMPACT, Kernels
 from boombust.stress.network import build_network
 from boombust.stress.scenario import PARAMETERS, Scenario
 
@@ -94,6 +95,7 @@ def run_grid(
     executor: Executor | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    kernels: Kernels = COMPACT,
 ) -> SensitivityGrid:
     """Run the cascade at every point of the grid (same seed, so common random numbers)."""
     names = list(vary)
@@ -103,7 +105,7 @@ def run_grid(
     for gi, point in enumerate(points):
         sc = scenario.with_values(**dict(zip(names, point, strict=True)))
         net = build_network(dataset, sc)
-        for t in chunk_tasks(net, sc, paths, seed, chunk_size):
+        for t in chunk_tasks(net, sc, paths, seed, chunk_size, kernels):
             tasks.append(t)
             owners.append(gi)
     ex = executor or SerialExecutor()
