@@ -65,6 +65,43 @@ def test_no_path_creates_money(web: Dataset) -> None:
     assert np.all(res.loss.sum(axis=2) <= bound + 1e-3)
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    shortfall=st.floats(0, 1),
+    drawdown=st.floats(0, 1),
+    gpu=st.floats(0.5, 20),
+    du=st.floats(0, 10),
+    walk=st.floats(0, 1),
+    impact=st.sampled_from(["linear", "exponential"]),
+)
+def test_no_money_created_for_any_adverse_shock(
+    shortfall: float, drawdown: float, gpu: float, du: float, walk: float, impact: str
+) -> None:
+    sc = Scenario.model_validate(
+        {
+            "name": "adverse",
+            "impact": impact,
+            "parameters": {
+                "revenue_shortfall": shortfall,
+                "ai_equity_drawdown": drawdown,
+                "gpu_life": gpu,
+                "unemployment_rise_pp": du,
+                "walk_away_base": walk,
+                "renegotiation_prob": 0.5,
+                "rent_haircut": 0.3,
+            },
+        }
+    )
+    res = run_stress(_WEB(), sc, paths=6, seed=2)
+    assert res.loss.min() >= -1e-6  # nobody gains from an adverse shock
+    assert res.price_stage.max() <= 1 + 1e-9
+    assert np.all(res.surviving <= 1 + 1e-9)
+    net = res.network
+    bound = net.holdings.sum(axis=1) + net.liabilities.sum(axis=0) + net.ai_revenue
+    bound += np.bincount(net.comm_payee, weights=net.comm_annual, minlength=net.n_inst)
+    assert np.all(res.loss.sum(axis=2) <= bound + 1e-3)
+
+
 def test_attribution_adds_up(web: Dataset) -> None:
     res = run_stress(web, load_scenario("ai-bust"), paths=200, seed=3)
     by_step = res.loss_by_step()
