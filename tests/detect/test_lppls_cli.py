@@ -51,10 +51,10 @@ def test_json_per_day(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (
             lambda f: f.assign(close=f["close"].where(f.index != 150)),
-            "prices.csv:152: close: 1 missing or non-numeric price(s) (first: empty)",
+            "prices.csv:152: close: 1 missing or non-numeric value(s)",
         ),
-        (lambda f: f.assign(close=f["close"].where(f.index != 7, -1.0)), "non-positive"),
-        (lambda f: f.iloc[[1, 0, *range(2, len(f))]], "strictly increasing"),
+        (lambda f: f.assign(close=f["close"].where(f.index != 7, -1.0)), "is not positive"),
+        (lambda f: f.iloc[[1, 0, *range(2, len(f))]], "prices.csv:3: date:"),
         (lambda f: f.iloc[:100], "smallest window"),
     ],
 )
@@ -73,7 +73,7 @@ def test_missing_column_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     path = _write(tmp_path, _frame())
     code, _, err = _run(["detect", "lppls", path, "--column", "price"], capsys)
     assert code == 3
-    assert "no column 'price'" in err
+    assert "price: column not found" in err
     assert "close" in err
     code, _, err = _run(["detect", "lppls", str(tmp_path / "nope.csv")], capsys)
     assert code == 3

@@ -1,8 +1,8 @@
 """``boombust detect lppls``: DS LPPLS Confidence / Trust from a CSV of prices.
 
 Thin adapter over :func:`boombust.detect.lppls_indicators.ds_lppls_indicators`. The
-command is added to a Typer group by :func:`add_to`; until the ``detect`` group of the
-PSY work is merged, this module also provides a temporary group ``app``.
+command is added to the ``detect`` group by :func:`add_to`.
+
 """
 
 from __future__ import annotations
@@ -23,89 +23,10 @@ __all__ = ["add_to", "load_prices_csv", "lppls"]
 
 
 def load_prices_csv(path: Path, column: str, date_column: str | None = None) -> pd.Series:
-    """Read one price column of a CSV; errors name the file, line and column.
+    """Read one price column (prices > 0, strictly increasing dates) with located errors."""
+    from boombust.detect._series import load_price_csv
 
-    Checks: the file and columns exist, prices are numbers, finite and > 0, dates parse
-    and are strictly increasing. (The lead will unify this with the PSY loader.)
-    """
-    import numpy as np
-    import pandas as pd
-
-    where = str(path)
-    if not path.is_file():
-        raise InputError("file not found; pass a CSV of prices", path=where)
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise InputError(f"not a readable CSV ({err})", path=where) from None
-    missing = [c for c in (column, date_column) if c is not None and c not in frame.columns]
-    if missing:
-        cols = ", ".join(map(str, frame.columns))
-        raise InputError(
-            f"no column {missing[0]!r}; the file has: {cols}. Use --column/--date-column",
-            path=where,
-            field=missing[0],
-        )
-    values = pd.to_numeric(frame[column], errors="coerce")
-    issues: list[Issue] = []
-    # line numbers: header is line 1, first data row line 2
-    bad = values.isna() | ~np.isfinite(values.fillna(0.0))
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        raw = frame[column].iloc[first]
-        shown = "empty" if pd.isna(raw) else repr(str(raw))
-        issues.append(
-            Issue(
-                f"{int(bad.sum())} missing or non-numeric price(s) (first: {shown}); "
-                "drop or fill them",
-                path=where,
-                line=first + 2,
-                field=column,
-            )
-        )
-    nonpos = (~bad) & (values <= 0)
-    if nonpos.any():
-        first = int(np.flatnonzero(nonpos.to_numpy())[0])
-        issues.append(
-            Issue(
-                f"{int(nonpos.sum())} non-positive price(s) (first: {values.iloc[first]}); "
-                "LPPLS fits log-prices, every price must be > 0",
-                path=where,
-                line=first + 2,
-                field=column,
-            )
-        )
-    index: pd.Index = pd.RangeIndex(len(frame))
-    if date_column is not None:
-        dates = pd.to_datetime(frame[date_column], errors="coerce")
-        if dates.isna().any():
-            first = int(np.flatnonzero(dates.isna().to_numpy())[0])
-            issues.append(
-                Issue(
-                    f"cannot read date {str(frame[date_column].iloc[first])!r}; use YYYY-MM-DD",
-                    path=where,
-                    line=first + 2,
-                    field=date_column,
-                )
-            )
-        else:
-            steps = np.diff(dates.to_numpy().astype("datetime64[ns]").astype(np.int64))
-            if (steps <= 0).any():
-                first = int(np.flatnonzero(steps <= 0)[0]) + 1
-                issues.append(
-                    Issue(
-                        f"dates must be strictly increasing: {dates.iloc[first].date()} "
-                        f"follows {dates.iloc[first - 1].date()}; sort the file by date and "
-                        "drop duplicate days",
-                        path=where,
-                        line=first + 2,
-                        field=date_column,
-                    )
-                )
-            index = pd.DatetimeIndex(dates, name=date_column)
-    if issues:
-        raise InputError(issues)
-    return pd.Series(values.to_numpy(dtype=float), index=index, name=column)
+    return load_price_csv(path, column, date_column, require_positive=True)
 
 
 def lppls(

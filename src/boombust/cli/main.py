@@ -30,6 +30,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("runs", "runs"),
     ("score", None),
     ("detect", "detect"),
+    ("network", "network"),
     ("stress", None),
 ]
 

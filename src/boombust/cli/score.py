@@ -118,6 +118,15 @@ def register(app: typer.Typer) -> None:
                 "--market-column", help="Market column in --prices (net-of-market run-ups)."
             ),
         ] = None,
+        signals: Annotated[
+            str | None,
+            typer.Option(
+                "--signals",
+                help="Also run market tests on --prices, shown beside the score: psy, lppls "
+                "or psy,lppls.",
+            ),
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the market tests.")] = 0,
         list_cases: Annotated[bool, typer.Option("--list", help="List the bundled cases.")] = False,
     ) -> None:
         """Score bubble cases on the Goldfarb–Kirsch four factors (0-2 each, total 0-8).
@@ -138,13 +147,17 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("choose one of --json and --markdown")
         if len(cases) > 1 and not compare:
             raise typer.BadParameter("several cases need --compare")
-        if (column or market_column) and prices is None:
-            raise typer.BadParameter("--column/--market-column need --prices")
+        if (column or market_column or signals) and prices is None:
+            raise typer.BadParameter("--column/--market-column/--signals need --prices")
         rub = load_rubric(rubric) if rubric is not None else None
         series, market = (None, None)
         if prices is not None:
             series, market = _read_prices(prices, column, market_column)
-        results = [score_case(c, rubric=rub, prices=series, market=market) for c in cases]
+        market_signals = _market_signals(signals, series, seed)
+        results = [
+            score_case(c, rubric=rub, prices=series, market=market, signals=market_signals)
+            for c in cases
+        ]
 
         if compare:
             if as_json:
@@ -184,3 +197,19 @@ def register(app: typer.Typer) -> None:
             if sens is not None:
                 typer.echo("")
                 typer.echo(sens.summary())
+
+
+def _market_signals(names: str | None, series: Any, seed: int) -> list[Any]:
+    """PSY / LPPLS verdicts on the price series (kept apart from the 0-8 total)."""
+    if not names:
+        return []
+    from boombust.score.corroborate import lppls_signal, psy_signal
+
+    makers: dict[str, Any] = {"psy": psy_signal, "lppls": lppls_signal}
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in makers]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown signal {unknown[0]!r}; choose from psy, lppls", param_hint="--signals"
+        )
+    return [makers[n](series, seed=seed) for n in chosen]

@@ -38,6 +38,7 @@ def load_price_csv(
     log: bool = False,
     *,
     min_length: int = 3,
+    require_positive: bool = False,
 ) -> pd.Series:
     """Read one numeric column of a CSV as a float Series, validated.
 
@@ -54,6 +55,8 @@ def load_price_csv(
         Take natural logs (then every value must be > 0).
     min_length
         Fewer valid rows raise an error.
+    require_positive
+        Every value must be > 0 even without ``log`` (models that log prices themselves).
 
     Raises
     ------
@@ -98,7 +101,9 @@ def load_price_csv(
     else:
         index = pd.RangeIndex(len(frame))
     series = pd.Series(values.to_numpy(dtype=np.float64), index=index, name=column)
-    validate_prices(series, log=log, path=shown, min_length=min_length)
+    validate_prices(
+        series, log=log, path=shown, min_length=min_length, require_positive=require_positive
+    )
     return series.apply(np.log) if log else series
 
 
@@ -108,6 +113,7 @@ def validate_prices(
     log: bool = False,
     path: str | None = None,
     min_length: int = 3,
+    require_positive: bool = False,
 ) -> None:
     """Raise :class:`InputError` for NaN/inf, non-positive (with ``log``), bad dates, short series.
 
@@ -133,13 +139,19 @@ def validate_prices(
                 field=name,
             )
         )
-    if log:
+    if log or require_positive:
         nonpos = np.flatnonzero(np.isfinite(values) & (values <= 0))
         if nonpos.size:
+            why = (
+                "so --log cannot be taken"
+                if log
+                else "and this model works on log-prices, so every price must be > 0"
+            )
+            todo = "drop --log or fix the data" if log else "fix or drop those rows"
             issues.append(
                 Issue(
-                    f"value {values[nonpos[0]]:g} is not positive, so --log cannot be taken "
-                    f"({nonpos.size} such value(s)); drop --log or fix the data",
+                    f"value {values[nonpos[0]]:g} is not positive, {why} "
+                    f"({nonpos.size} such value(s)); {todo}",
                     path=path,
                     line=line(int(nonpos[0])),
                     field=name,

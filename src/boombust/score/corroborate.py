@@ -18,7 +18,7 @@ import pandas as pd
 from boombust.detect.runup import RunupResult, RunupSpec, run_up
 from boombust.errors import InputError
 
-__all__ = ["MarketCorroboration", "MarketSignal", "corroborate"]
+__all__ = ["MarketCorroboration", "MarketSignal", "corroborate", "lppls_signal", "psy_signal"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,59 @@ def corroborate(
             )
     r = run_up(prices, market, spec=spec, name=name) if prices is not None else None
     return MarketCorroboration(runup=r, signals=tuple(signals))
+
+
+def psy_signal(prices: pd.Series, *, seed: int = 0, nrep: int = 2000) -> MarketSignal:
+    """PSY (2015) BSADF verdict on the last observation of ``prices`` (log prices tested).
+
+    ``flagged`` is True when the last observation lies inside a date-stamped explosive
+    episode at the 95% level (Monte Carlo critical values, pointwise convention).
+    """
+    import numpy as np
+
+    from boombust.detect.psy import psy_test
+
+    logp = pd.Series(np.log(prices.to_numpy(dtype=float)), index=prices.index, name=prices.name)
+    result = psy_test(logp, nrep=nrep, seed=seed)
+    last = logp.index[-1]
+    ongoing = [e for e in result.episodes if e.ongoing]
+    cv95 = result.critical_values.get("gsadf", {}).get("95")
+    detail = (
+        f"GSADF {result.gsadf:.2f} (95% cv {cv95:.2f}); "
+        if cv95 is not None
+        else f"GSADF {result.gsadf:.2f}; "
+    )
+    detail += f"{len(result.episodes)} episode(s) dated"
+    if ongoing:
+        start = ongoing[0].start
+        detail += f", one ongoing since {getattr(start, 'date', lambda: start)()}"
+    return MarketSignal(
+        name="PSY explosive root",
+        method="Phillips, Shi & Yu (2015) GSADF/BSADF date-stamping, log prices, lag 0",
+        flagged=bool(ongoing),
+        as_of=str(getattr(last, "date", lambda: last)()),
+        detail=detail,
+        reference="Phillips, Shi & Yu (2015), International Economic Review 56(4)",
+    )
+
+
+def lppls_signal(prices: pd.Series, *, seed: int = 0, threshold: float = 0.05) -> MarketSignal:
+    """DS LPPLS Confidence (Sornette FCO, filter 1) of a positive bubble on the last day.
+
+    ``flagged`` is True when the positive-bubble confidence exceeds ``threshold``.
+    Trust is skipped here (it needs 100 bootstrap refits per window).
+    """
+    from boombust.detect.lppls_indicators import DSLPPLSSpec, ds_lppls_indicators
+
+    spec = DSLPPLSSpec(n_bootstrap=0)
+    last = prices.index[-1]
+    result = ds_lppls_indicators(prices, start=last, end=last, spec=spec, seed=seed)
+    conf = float(result.confidence_pos[-1])
+    return MarketSignal(
+        name="DS LPPLS confidence",
+        method="LPPLS fits over 126 windows (750 to 125 days), FCO filter 1",
+        flagged=conf > threshold,
+        as_of=str(getattr(last, "date", lambda: last)()),
+        detail=f"positive-bubble confidence {conf:.2f} (flag above {threshold:.2f})",
+        reference="Sornette et al. (2015), Shanghai 2015 bubble, Table 1",
+    )
