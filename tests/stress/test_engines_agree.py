@@ -69,23 +69,40 @@ def test_value_curves_match_credit_engine(curve: ValueCurve) -> None:
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 
-def test_cascade_with_the_engines_plugged_in_gives_the_same_numbers() -> None:
-    pytest.importorskip("boombust.network")
-    pytest.importorskip("boombust.credit")
+def _web_run(kernels: object = None):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from boombust.data import load_dataset
     from boombust.stress import load_scenario, run_stress
+
+    ds = load_dataset(Path(__file__).parent / "fixtures" / "web.yaml")
+    kw = {} if kernels is None else {"kernels": kernels}
+    return run_stress(ds, load_scenario("ai-bust"), paths=30, seed=4, **kw)
+
+
+def test_cascade_with_the_network_engine_gives_the_same_numbers() -> None:
+    pytest.importorskip("boombust.network")
+    from boombust.stress.kernels import Kernels, network_engine_clear
+
+    ours = _web_run()
+    theirs = _web_run(Kernels(clear=network_engine_clear))
+    np.testing.assert_allclose(ours.loss, theirs.loss, rtol=1e-6, atol=1e-5)
+    np.testing.assert_array_equal(ours.defaulted, theirs.defaulted)
+    np.testing.assert_array_equal(ours.default_round, theirs.default_round)
+
+
+def test_cascade_with_both_engines_gives_the_same_numbers() -> None:
+    pytest.importorskip("boombust.network")
+    pytest.importorskip("boombust.credit")
     from boombust.stress.kernels import (
         Kernels,
         credit_engine_tranche_payoff,
         network_engine_clear,
     )
 
-    ds = load_dataset(Path(__file__).parent / "fixtures" / "web.yaml")
-    sc = load_scenario("ai-bust")
-    ours = run_stress(ds, sc, paths=30, seed=4)
+    ours = _web_run()
     engines = Kernels(clear=network_engine_clear, tranche_payoff=credit_engine_tranche_payoff)
-    theirs = run_stress(ds, sc, paths=30, seed=4, kernels=engines)
+    theirs = _web_run(engines)
     np.testing.assert_allclose(ours.loss, theirs.loss, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(ours.tranche_loss, theirs.tranche_loss, atol=1e-9)
     np.testing.assert_array_equal(ours.defaulted, theirs.defaulted)
