@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("score", None),
     ("detect", "detect"),
     ("network", "network"),
+    ("credit", "credit"),
     ("stress", None),
 ]
 
