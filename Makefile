@@ -22,8 +22,9 @@ $(BIN)/.installed-dev: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/boombust data validate ai-2025
-	$(BIN)/boombust data show ai-2025
-	$(BIN)/boombust score ai-2025
+	$(BIN)/boombust score --compare ai-2025 dotcom-1999 insulin-1922
+	$(BIN)/boombust stress ai-bust --paths 10000 --seed 2025 --report out/ai-bust-report.html
+	@echo "report: out/ai-bust-report.html (open it in a browser); runs: .venv/bin/boombust runs list"
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

@@ -32,6 +32,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("detect", "detect"),
     ("network", "network"),
     ("credit", "credit"),
+    ("stress", None),
     ("serve", None),
 ]
 
