@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,20 @@ def test_compare_two_stress_runs(jobs: JobManager, tmp_path: Path) -> None:
     assert [t.name.split()[0] for t in panel.figure.data] == ["A", "B"]
     seeds = next(r for r in panel.data["rows"] if r["quantity"] == "seed")
     assert (seeds["A"], seeds["B"]) == ("1", "2")
+
+
+def test_a_run_saved_by_the_cli_opens_on_the_runs_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from boombust.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["stress", "ai-bust", "--paths", "30", "--seed", "4", "--runs-dir", str(tmp_path),
+              "--save", "--json"])  # fmt: skip
+    assert exc.value.code in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    panel = cb.open_run(tmp_path, out["run_id"])
+    assert panel.ok, panel.message
+    assert panel.data["total_loss_mean"] == out["total_loss"]["mean"]
+    network = next(c.figure for c in panel.body.children if getattr(c, "id", "") == "run-network")
+    assert "did not store its commitments" in network.layout.annotations[0].text
