@@ -148,3 +148,24 @@ def test_stress_slider_run_matches_run_stress(page: Any, server: tuple[str, Path
     # the run is in the store: the Runs page lists and opens it
     pg.click("text=Runs")
     pg.wait_for_selector(f"#runs-list >> text={run.run_id}")
+
+
+def test_diagnose_lppls_runs_as_a_job_and_matches_the_api(page: Any) -> None:
+    from boombust.detect.lppls_indicators import DSLPPLSSpec, ds_lppls_indicators
+
+    pg = page
+    pg.click("#series-source")
+    pg.get_by_role("option", name="nasdaq", exact=True).click()
+    _set_number(pg, "#lppls-days", 2)
+    _set_number(pg, "#lppls-step", 125)
+    _set_number(pg, "#lppls-seed", 3)
+    pg.click("#lppls-run")
+    pg.wait_for_selector("#lppls-progress >> text=done")
+    prices = load_price_csv("nasdaq", "close", "date")
+    api = ds_lppls_indicators(
+        prices, start=prices.index[-2], end=prices.index[-1],
+        spec=DSLPPLSSpec(n_bootstrap=0, window_step=125), seed=3,
+    ).to_frame()  # fmt: skip
+    assert f"max Confidence+ {api['confidence_pos'].max():.3f}" in pg.inner_text("#lppls-body")
+    assert "DS LPPLS Confidence — nasdaq" in pg.inner_text("#lppls-figure")
+    assert pg.locator("#lppls-table tbody tr").count() == 2
