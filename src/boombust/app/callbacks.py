@@ -24,6 +24,7 @@ from dash import html
 
 from boombust.app import figures
 from boombust.app.jobs import Job, JobManager, ProgressFn
+from boombust.detect.critical_values import DEFAULT_SEED
 from boombust.errors import InputError, Issue
 
 __all__ = [
@@ -256,7 +257,7 @@ def psy_view(
     log: bool = True,
     last: Any = 300,
     nrep: Any = 199,
-    seed: Any = 20150401,
+    seed: Any = DEFAULT_SEED,
     level: Any = 0.95,
 ) -> Panel:
     """PSY GSADF/BSADF on the last ``last`` observations: chart, statistics, episodes."""

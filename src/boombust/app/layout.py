@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from boombust.app import figures
 from boombust.app.callbacks import STRESS_CONTROLS, UPLOAD
+from boombust.detect.critical_values import DEFAULT_SEED
 
 __all__ = ["build_layout"]
 
@@ -97,7 +98,7 @@ def _diagnose(cases: list[str], series: list[str]) -> html.Div:
                 [
                     _labelled("last observations", _number("psy-last", 300, 20, 5000)),
                     _labelled("replications", _number("psy-nrep", 199, 10, 5000)),
-                    _labelled("seed", _number("psy-seed", 20150401, 0, 2**32 - 1)),
+                    _labelled("seed", _number("psy-seed", DEFAULT_SEED, 0, 2**32 - 1)),
                     _labelled(
                         "level",
                         dcc.Dropdown(
@@ -114,9 +115,12 @@ def _diagnose(cases: list[str], series: list[str]) -> html.Div:
                         value=["log"],
                     ),
                     html.Button("Run PSY", id="psy-run", n_clicks=0),
+                    html.Span(id="psy-progress", style={"fontSize": 12}),
                 ],
                 style=_ROW,
             ),
+            dcc.Store(id="psy-job"),
+            dcc.Interval(id="psy-interval", interval=300, disabled=True),
             html.Div(id="psy-message", style=_ERROR),
             dcc.Loading(
                 [dcc.Graph(id="psy-figure", figure=figures.empty_figure()), html.Div(id="psy-body")]

@@ -85,9 +85,9 @@ def _register(app: dash.Dash, runs_dir: str | Path | None, jobs: JobManager, str
         return cb.UPLOAD, f"uploaded: {filename}"
 
     @app.callback(
-        Output("psy-figure", "figure"),
-        Output("psy-body", "children"),
-        Output("psy-message", "children"),
+        Output("psy-job", "data"),
+        Output("psy-interval", "disabled"),
+        Output("psy-progress", "children"),
         Input("psy-run", "n_clicks"),
         *series_state,
         State("psy-log", "value"),
@@ -97,7 +97,7 @@ def _register(app: dash.Dash, runs_dir: str | Path | None, jobs: JobManager, str
         State("psy-level", "value"),
         prevent_initial_call=True,
     )
-    def _psy(
+    def _psy_start(
         _n: int,
         source: str,
         contents: str | None,
@@ -109,9 +109,11 @@ def _register(app: dash.Dash, runs_dir: str | Path | None, jobs: JobManager, str
         nrep: Any,
         seed: Any,
         level: Any,
-    ) -> tuple[Any, Any, str]:
-        return _panel(
-            cb.psy_view(
+    ) -> tuple[str, bool, str]:
+        # psy_view validates and returns a Panel (a message on bad input); it runs in the
+        # job pool so a large series or many replications never ties up the web server.
+        def work(_progress: Any) -> cb.Panel:
+            return cb.psy_view(
                 source,
                 contents,
                 filename,
@@ -123,7 +125,29 @@ def _register(app: dash.Dash, runs_dir: str | Path | None, jobs: JobManager, str
                 seed=seed,
                 level=level,
             )
-        )
+
+        return jobs.submit("psy", work), False, "running…"
+
+    @app.callback(
+        Output("psy-figure", "figure"),
+        Output("psy-body", "children"),
+        Output("psy-message", "children"),
+        Output("psy-progress", "children", allow_duplicate=True),
+        Output("psy-interval", "disabled", allow_duplicate=True),
+        Input("psy-interval", "n_intervals"),
+        State("psy-job", "data"),
+        prevent_initial_call=True,
+    )
+    def _psy_poll(_n: int, job_id: str | None) -> tuple[Any, ...]:
+        if not job_id:
+            return no_update, no_update, no_update, "", True
+        job = jobs.status(job_id)
+        if job.state == "running":
+            return no_update, no_update, no_update, "running…", False
+        if job.state == "error":
+            return figures.empty_figure(), None, job.error or "", "failed", True
+        panel: cb.Panel = job.result
+        return panel.figure, panel.body, panel.message, "done", True
 
     @app.callback(
         Output("lppls-job", "data"),
