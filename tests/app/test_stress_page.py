@@ -91,7 +91,12 @@ def test_compare_two_stress_runs(jobs: JobManager, tmp_path: Path) -> None:
         assert isinstance(job_id, str)
         ids.append(str(jobs.wait(job_id, timeout=120).result))
     panel = cb.compare_runs(tmp_path, ids[0], ids[1])
-    assert [t.name.split()[0] for t in panel.figure.data] == ["A", "B"]
+    assert [t.name for t in panel.figure.data] == ["A", "A", "B", "B"]
+    store = RunStore(tmp_path)
+    for trace, run_id in ((panel.figure.data[1], ids[0]), (panel.figure.data[3], ids[1])):
+        sectors = store.get(run_id).table("sectors")
+        assert list(trace.x) == list(sectors["sector"])
+        np.testing.assert_array_equal(trace.y, sectors["mean"].to_numpy())
     seeds = next(r for r in panel.data["rows"] if r["quantity"] == "seed")
     assert (seeds["A"], seeds["B"]) == ("1", "2")
 

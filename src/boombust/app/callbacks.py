@@ -465,13 +465,12 @@ def compare_runs(runs_dir: str | Path | None, run_a: str | None, run_b: str | No
         rows.append({"quantity": key, "A": _fmt(va), "B": _fmt(vb), "B − A": ""})
     fig = figures.empty_figure("loss-by-step comparison is drawn for two stress runs")
     if a.kind == b.kind == "stress":
-        fig = go.Figure(
-            [
-                go.Bar(x=list(s.index), y=s.to_numpy(), name=label)
-                for label, s in (("A " + a.run_id, _by_step(a)), ("B " + b.run_id, _by_step(b)))
-            ]
-        )
-        fig.update_layout(title="mean loss by step", barmode="group", height=340)
+        try:
+            fig = figures.compare_stress_figure(
+                {"A": (_by_step(a), _by_sector(a)), "B": (_by_step(b), _by_sector(b))}
+            )
+        except InputError as err:
+            return _error(err)
     side = html.Div(
         [
             html.Div([html.H5("A"), _manifest_block(a.manifest)], className="half"),
@@ -500,6 +499,11 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.1f}"
     return str(v)
+
+
+def _by_sector(run: Any) -> pd.Series:
+    frame: pd.DataFrame = run.table("sectors")
+    return frame.set_index("sector")["mean"]
 
 
 def _by_step(run: Any) -> pd.Series:

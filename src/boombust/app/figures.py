@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = [
+    "compare_stress_figure",
     "default_probability_figure",
     "empty_figure",
     "lppls_figure",
@@ -162,6 +163,40 @@ def lppls_figure(prices: pd.Series, frame: pd.DataFrame, title: str) -> go.Figur
     fig.update_layout(
         title=title, height=420, margin={"l": 50, "r": 20, "t": 50, "b": 30}, barmode="relative"
     )
+    return fig
+
+
+def compare_stress_figure(runs: dict[str, tuple[pd.Series, pd.Series]]) -> go.Figure:
+    """Two stress runs side by side: mean loss by step (left) and by sector (right)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("mean loss by step", "mean loss by sector"))
+    colors = {"A": "#2b6cb0", "B": _RED}
+    for label, (by_step, by_sector) in runs.items():
+        color = colors.get(label, _GREY)
+        fig.add_trace(
+            go.Bar(
+                x=[str(s) for s in by_step.index],
+                y=by_step.to_numpy(),
+                name=label,
+                marker_color=color,
+                legendgroup=label,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Bar(
+                x=[str(s) for s in by_sector.index],
+                y=by_sector.to_numpy(),
+                name=label,
+                marker_color=color,
+                legendgroup=label,
+                showlegend=False,
+            ),
+            row=1,
+            col=2,
+        )
+    fig.update_layout(barmode="group", height=380, margin={"t": 60, "b": 110})
+    fig.update_yaxes(title_text="USD bn", row=1, col=1)
     return fig
 
 
