@@ -101,7 +101,7 @@ def sources(
 ) -> None:
     """List the sources a dataset cites, with how many rows cite each."""
     from boombust.data import load_dataset
-    from boombust.data.schema import Record
+    from boombust.data.schema import Record, iter_records
 
     ds = load_dataset(dataset)
     cited: Counter[str] = Counter()
@@ -115,17 +115,8 @@ def sources(
                 for item in value if isinstance(value, list) else [value]:
                     visit(item)
 
-    for table in (
-        "institutions",
-        "assets",
-        "holdings",
-        "obligations",
-        "commitments",
-        "deals",
-        "macro",
-    ):
-        for row in getattr(ds, table):
-            visit(row)
+    for _table, _i, row in iter_records(ds):
+        visit(row)
     rows = [
         {
             "id": s.id,

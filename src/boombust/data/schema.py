@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from boombust.data.ratings import normalise
 
 __all__ = [
+    "RECORD_TABLES",
     "TABLES",
     "AmortisationKind",
     "AmountBasis",
@@ -59,6 +60,7 @@ __all__ = [
     "Triggers",
     "ValueCurve",
     "ValueCurves",
+    "iter_records",
 ]
 
 
@@ -618,3 +620,13 @@ TABLES: tuple[str, ...] = (
     "macro",
 )
 """Table names in dependency order."""
+
+RECORD_TABLES: tuple[str, ...] = TABLES[1:]
+"""The tables whose rows are sourced :class:`Record` s (every table but ``sources``)."""
+
+
+def iter_records(ds: Dataset) -> Iterator[tuple[str, int, Record]]:
+    """``(table, row index, record)`` for every row of every record table."""
+    for table in RECORD_TABLES:
+        for i, row in enumerate(getattr(ds, table)):
+            yield table, i, row

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 
 from boombust.data._locate import Loc
-from boombust.data.schema import Dataset, Deal, Record
+from boombust.data.schema import Dataset, Deal, Record, iter_records
 
 __all__ = ["TOLERANCE_ABS", "check_dataset", "check_provenance"]
 
@@ -219,11 +219,8 @@ def check_provenance(ds: Dataset) -> list[tuple[Loc, str]]:
     """Every number written in the dataset has a source or an assumption; ids resolve."""
     known = {s.id for s in ds.sources}
     problems: list[tuple[Loc, str]] = []
-    for table in ("institutions", "assets", "holdings", "obligations", "commitments", "deals"):
-        for i, row in enumerate(getattr(ds, table)):
-            _walk(row, (table, i), False, known, problems)
-    for i, row in enumerate(ds.macro):
-        _walk(row, ("macro", i), False, known, problems)
+    for table, i, row in iter_records(ds):
+        _walk(row, (table, i), False, known, problems)
     return problems
 
 
@@ -287,15 +284,6 @@ def provenance_counts(ds: Dataset) -> dict[str, int]:
                     if isinstance(item, BaseModel):
                         visit(item, kind)
 
-    for table in (
-        "institutions",
-        "assets",
-        "holdings",
-        "obligations",
-        "commitments",
-        "deals",
-        "macro",
-    ):
-        for row in getattr(ds, table):
-            visit(row, None)
+    for _table, _i, row in iter_records(ds):
+        visit(row, None)
     return counts
