@@ -7,14 +7,23 @@ periods, so a period's rate is the annual coupon); the level payment is the annu
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from boombust.cli.main import main
+from boombust.credit.engine import CreditResult, check_deal, run_deal
+from boombust.credit.spec import CreditRunSpec
 from boombust.credit.waterfall import DebtClass, level_payment_schedule, run_waterfall
+from boombust.data.schema import Deal
 
 CENT = 1e-11  # one cent in USD billions
+ABS = Path(str(resources.files("boombust.credit") / "examples")) / "dc-abs-master-trust.yaml"
 COLL = np.array([[10.0, 30.0, 40.0, 40.0, 40.0, 40.0]])
 
 
@@ -187,3 +196,122 @@ def test_cash_is_conserved_with_refinancing_and_foreclosure(
     # after its foreclosure
     assert not (out.foreclosed & out.refinanced[:, 1]).any()
     assert (fl["released"][~out.foreclosed] == 0).all()
+
+
+# --- the engine: a construction loan refinanced at completion -------------------------------
+# Facility cost 100, all shell, straight-line over 100 years with no salvage: value at the end
+# of the first quarter 1 - 0.25/100 = 0.9975, collateral 99.75 (market shock 1). Loan 90 bullet
+# at 4% (quarterly rate 1%), rent 10/yr (2.5 a quarter) for 20 years from completion; the tenant
+# never defaults (default_times = inf), so only the LTV test decides.
+
+
+def _construction_deal(ltv_max: float) -> Deal:
+    flat = {"method": "straight_line", "useful_life": 100.0, "salvage": 0.0}
+    return Deal.model_validate(
+        {
+            "id": "toy-construction",
+            "name": "toy construction loan",
+            "spv": "toy-spv",
+            "facility": {
+                "cost": 100.0,
+                "shell_share": 1.0,
+                "power_share": 0.0,
+                "it_share": 0.0,
+                "completion": "2026",
+                "curves": {"shell": flat, "power": flat, "it": flat},
+            },
+            "leases": [{"tenant": "t", "annual_rent": 10.0, "start": "2026", "term_years": 20.0}],
+            "tranches": [
+                {
+                    "id": "eq",
+                    "name": "equity",
+                    "attach": 0.0,
+                    "detach": 0.1,
+                    "notional": 10.0,
+                    "amortisation": "equity",
+                },
+                {
+                    "id": "loan",
+                    "name": "construction loan",
+                    "attach": 0.1,
+                    "detach": 1.0,
+                    "notional": 90.0,
+                    "coupon": 0.04,
+                    "amortisation": "bullet",
+                    "refinance_date": "2026",
+                    "refinance_ltv_max": ltv_max,
+                },
+            ],
+        }
+    )
+
+
+def _run_toy(ltv_max: float) -> CreditResult:
+    n = 64
+    spec = CreditRunSpec(n_paths=n, seed=3, liquidation_cost=0.35)
+    return run_deal(
+        _construction_deal(ltv_max),
+        spec,
+        default_times={"t": np.full(n, np.inf)},
+        market_shock=np.ones(n),
+    )
+
+
+def test_engine_forecloses_when_the_take_out_ltv_fails() -> None:
+    # LTV 90 / 99.75 = 0.902 > 0.8. First quarter: interest 0.9, the loan is due, so the other
+    # 1.6 of rent repays principal (88.4 left); the sale nets 99.75 x 0.65 = 64.8375, leaving
+    # 23.5625 written off: loss 0.261806 on every path.
+    res = _run_toy(0.8)
+    loan = next(t for t in res.tranches if t.id == "loan")
+    assert loan.expected_loss == pytest.approx((88.4 - 99.75 * 0.65) / 90, rel=1e-9)
+    assert res.refinancing["foreclosed"] == 1.0
+    assert res.max_conservation_error < CENT
+
+
+def test_engine_refinances_over_the_remaining_lease_term() -> None:
+    # LTV 0.886 <= 0.95 after the first quarter (88.4 / 99.75): refinanced over the lease's
+    # remaining 19.75 years (79 quarters) at 1%: instalment 88.4 x 0.01 / (1 - 1.01^-79)
+    # = 1.6236 < 2.5 of rent, so the loan is repaid on every path; WAL follows the annuity.
+    res = _run_toy(0.95)
+    loan = next(t for t in res.tranches if t.id == "loan")
+    assert loan.expected_loss == pytest.approx(0.0, abs=1e-12)
+    assert res.refinancing["loan refinanced"] == 1.0
+    assert res.refinancing["foreclosed"] == 0.0
+    prin = level_payment_schedule(88.4, 0.04, 79, 4, 79)
+    years = (np.arange(80) + 1) / 4
+    wal = (0.25 * 1.6 + (years[1:] * prin).sum()) / 90.0
+    assert loan.wal == pytest.approx(wal, rel=1e-9)
+    assert res.period_years.size == 80  # horizon runs to the refinanced loan's final
+
+
+def test_refinancing_terms_need_a_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = yaml.safe_load(ABS.read_text())
+    tr = raw["deal"]["tranches"][0]
+    tr.pop("maturity")
+    tr["refinance_ltv_max"] = 0.7
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(SystemExit) as exc:
+        main(["credit", "run", str(p), "--paths", "10"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 3
+    for word in ("dc-abs-2025", "refinance_date", "class-a-2"):
+        assert word in err, (word, err)
+    # and a refinancing date without the LTV limit is a schema error
+    tr["refinance_date"] = "2030-09"
+    tr.pop("refinance_ltv_max")
+    p.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(SystemExit) as exc:
+        main(["credit", "run", str(p), "--paths", "10"])
+    assert exc.value.code == 3
+    assert "refinance_ltv_max" in capsys.readouterr().err
+
+
+def test_every_ai_2025_deal_passes_the_engine_checks_and_runs() -> None:
+    from boombust.data import load_dataset
+
+    ds = load_dataset("ai-2025")
+    for deal in ds.deals:
+        check_deal(deal)
+        res = run_deal(deal, CreditRunSpec(n_paths=64, chunk_size=64))
+        assert res.max_conservation_error < CENT
