@@ -315,3 +315,18 @@ def test_every_ai_2025_deal_passes_the_engine_checks_and_runs() -> None:
         check_deal(deal)
         res = run_deal(deal, CreditRunSpec(n_paths=64, chunk_size=64))
         assert res.max_conservation_error < CENT
+
+
+def test_flows_frame_and_plot_show_foreclosure_cash(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = _run_toy(0.8)
+    df = res.flows_frame()
+    # first quarter: the sale (99.75 x 0.65) comes in; later rent (2.5 a quarter) is released
+    assert df["recovery"].iloc[0] == pytest.approx(99.75 * 0.65)
+    assert df["released"].iloc[1:].to_numpy() == pytest.approx(2.5)
+    res.plot().savefig(tmp_path / "refi.png")
+    plt.close("all")

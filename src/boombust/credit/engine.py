@@ -455,6 +455,9 @@ class CreditResult:
         cols["equity"] = self.mean_flows["equity"]
         cols["reserve"] = self.mean_flows["reserve"]
         cols["trap"] = self.mean_flows["trap"]
+        if self.refinancing:  # foreclosure sale proceeds (in) and rent released to the buyer (out)
+            cols["recovery"] = self.mean_flows["recovery"]
+            cols["released"] = self.mean_flows["released"]
         return pd.DataFrame(cols, index=pd.Index(self.period_years, name="years"))
 
     @property
@@ -496,12 +499,14 @@ class CreditResult:
         df = self.flows_frame()
         year = np.floor(df.index.to_numpy() - 1e-9).astype(int)
         annual = df.groupby(year).sum()
-        parts = [c for c in annual.columns if c not in ("collections", "reserve", "trap")]
+        inflows = ("collections", "recovery", "reserve", "trap")
+        parts = [c for c in annual.columns if c not in inflows]
         bottom = np.zeros(len(annual))
         for c in parts:
             a1.bar(annual.index, annual[c], bottom=bottom, label=c)
             bottom = bottom + annual[c].to_numpy()
-        a1.plot(annual.index, annual["collections"], "k.-", label="collections")
+        cash_in = annual["collections"] + annual.get("recovery", 0.0)
+        a1.plot(annual.index, cash_in, "k.-", label="collections (+ foreclosure sales)")
         held = (df["reserve"] + df["trap"]).groupby(year).last()
         a1.plot(held.index, held.to_numpy(), "k--", label="reserve + trapped (balance)")
         a1.set_xlabel("year")
