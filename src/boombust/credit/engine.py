@@ -90,6 +90,43 @@ def _debt_tranches(deal: Deal) -> list[tuple[int, Tranche]]:
     return sorted(debt, key=lambda it: -it[1].attach)
 
 
+def _lease_end_years(deal: Deal, s_year: float) -> float:
+    """Earliest scheduled final expiry (renewals included) of the deal's leases, in years."""
+    ends = []
+    for ls in deal.leases:
+        off = _years(ls.start) - s_year if ls.start else 0.0
+        n_opt = int(ls.renewal.options) if ls.renewal is not None else 0
+        r_term = float(ls.renewal.term_years) if ls.renewal is not None else 0.0
+        ends.append(off + float(ls.term_years) + n_opt * r_term)
+    return min(ends)
+
+
+@dataclass(frozen=True)
+class _Refinancing:
+    """A tranche's refinancing terms on the period grid."""
+
+    at: int  # period of the test
+    years: float  # end of that period, years from the deal start
+    term_years: float  # term of the refinanced loan (0: none possible)
+    ltv_max: float
+
+
+def _refinancing(t: Tranche, s_year: float, lease_end: float, f: int) -> _Refinancing | None:
+    if t.refinance_ltv_max is None:
+        return None
+    date = t.refinance_date or t.maturity
+    if date is None:
+        return None
+    at = max(0, math.ceil((_years(date) - s_year) * f - 1e-9) - 1)
+    years = (at + 1) / f
+    term = (
+        float(t.refinance_term_years)
+        if t.refinance_term_years is not None
+        else max(lease_end - years, 0.0)
+    )
+    return _Refinancing(at, years, term, float(t.refinance_ltv_max))
+
+
 def check_deal(
     deal: Deal,
     spec: CreditRunSpec | None = None,
@@ -151,6 +188,26 @@ def check_deal(
     for i, t in _debt_tranches(deal):
         if t.coupon is None and t.spread_bp is None:
             add(f"debt tranche {t.id!r} needs `coupon` (or `spread_bp`)", "tranches", i, "coupon")
+        if t.refinance_ltv_max is not None and t.refinance_date is None and t.maturity is None:
+            add(
+                f"tranche {t.id!r} has refinancing terms but no date to refinance at; "
+                "give `refinance_date` (e.g. the facility's completion) or `maturity`",
+                "tranches",
+                i,
+                "refinance_date",
+            )
+        if (
+            t.refinance_date is not None
+            and t.maturity is not None
+            and _years(t.refinance_date) > _years(t.maturity)
+        ):
+            add(
+                f"refinance_date {t.refinance_date} is after the legal final {t.maturity}; "
+                "refinance at or before the maturity",
+                "tranches",
+                i,
+                "refinance_date",
+            )
     start = _deal_start(deal, spec)
     finals = [(i, t) for i, t in _debt_tranches(deal) if t.maturity is not None]
     if start is not None:
@@ -347,6 +404,8 @@ class CreditResult:
     max_conservation_error: float
     notes: tuple[str, ...]
     provenance: Provenance
+    refinancing: dict[str, float] = field(default_factory=dict)
+    """Share of paths refinanced per tranche with refinancing terms, and ``foreclosed``."""
 
     def summary(self) -> str:
         lines = [
@@ -367,6 +426,9 @@ class CreditResult:
             )
         outs = ", ".join(f"{k} {v:.1%}" for k, v in self.lease_outcomes.items())
         lines.append(f"lease outcomes (share of lease-paths): {outs}")
+        if self.refinancing:
+            refi = ", ".join(f"{k} {v:.1%}" for k, v in self.refinancing.items())
+            lines.append(f"refinancing (share of paths): {refi}")
         lines.append(
             f"max cash-conservation error per period: {self.max_conservation_error:.2e} USD bn"
         )
@@ -393,6 +455,9 @@ class CreditResult:
         cols["equity"] = self.mean_flows["equity"]
         cols["reserve"] = self.mean_flows["reserve"]
         cols["trap"] = self.mean_flows["trap"]
+        if self.refinancing:  # foreclosure sale proceeds (in) and rent released to the buyer (out)
+            cols["recovery"] = self.mean_flows["recovery"]
+            cols["released"] = self.mean_flows["released"]
         return pd.DataFrame(cols, index=pd.Index(self.period_years, name="years"))
 
     @property
@@ -434,12 +499,14 @@ class CreditResult:
         df = self.flows_frame()
         year = np.floor(df.index.to_numpy() - 1e-9).astype(int)
         annual = df.groupby(year).sum()
-        parts = [c for c in annual.columns if c not in ("collections", "reserve", "trap")]
+        inflows = ("collections", "recovery", "reserve", "trap")
+        parts = [c for c in annual.columns if c not in inflows]
         bottom = np.zeros(len(annual))
         for c in parts:
             a1.bar(annual.index, annual[c], bottom=bottom, label=c)
             bottom = bottom + annual[c].to_numpy()
-        a1.plot(annual.index, annual["collections"], "k.-", label="collections")
+        cash_in = annual["collections"] + annual.get("recovery", 0.0)
+        a1.plot(annual.index, cash_in, "k.-", label="collections (+ foreclosure sales)")
         held = (df["reserve"] + df["trap"]).groupby(year).last()
         a1.plot(held.index, held.to_numpy(), "k--", label="reserve + trapped (balance)")
         a1.set_xlabel("year")
@@ -458,6 +525,7 @@ class CreditResult:
             "gpu_life": self.gpu_life,
             "tranches": [t.to_dict() for t in self.tranches],
             "lease_outcomes": self.lease_outcomes,
+            "refinancing": self.refinancing,
             "max_conservation_error": self.max_conservation_error,
             "notes": list(self.notes),
             "provenance": self.provenance.to_dict(),
@@ -531,6 +599,9 @@ def run_deal(
     if spec.allow_short_leases:
         notes.append("allow_short_leases: leases ending before the bonds end in a facility sale")
     finals = [(_years(t.maturity) - s_year) for _, t in debt if t.maturity is not None]
+    lease_end = _lease_end_years(deal, s_year)
+    refis = [_refinancing(t, s_year, lease_end, f) for _, t in debt]
+    refi_ends = [r.years + r.term_years for r in refis if r is not None and r.term_years > 0]
     if spec.horizon_years is not None:
         horizon = spec.horizon_years
         if finals and horizon < max(finals) - 1e-9:
@@ -538,15 +609,16 @@ def run_deal(
             notes.append(msg)
             warnings.warn(f"deal {deal.id!r}: {msg}", HorizonWarning, stacklevel=2)
     else:
-        horizon = max(finals) if finals else 20.0
-        if not finals:
+        horizon = max(finals + refi_ends) if finals or refi_ends else 20.0
+        if not finals and not refi_ends:
             notes.append(
                 "no legal final given: 20-year horizon; balances left then count as losses"
             )
     n_t = max(1, math.ceil(horizon * f - 1e-9))
     t_end = (np.arange(n_t) + 1.0) / f
     classes: list[DebtClass] = []
-    for _, t in debt:
+    debt_sched = np.zeros(n_t)
+    for (_, t), refi in zip(debt, refis, strict=True):
         cpn = _coupon(t, spec)
         mat = math.ceil((_years(t.maturity) - s_year) * f - 1e-9) - 1 if t.maturity else n_t - 1
         ard = math.ceil((_years(t.ard) - s_year) * f - 1e-9) if t.ard else None
@@ -554,6 +626,15 @@ def run_deal(
             sched = level_payment_schedule(float(t.notional), cpn, mat + 1, f, n_t)
         else:
             sched = np.zeros(n_t)
+        step_up = float(t.ard_step_up_bp or 0.0) / 1e4
+        n_ref = round(refi.term_years * f) if refi is not None else 0
+        sched_bal = float(t.notional) - np.concatenate([[0.0], np.cumsum(sched)[:-1]])
+        if refi is not None and n_ref > 0 and refi.at + 1 < n_t:
+            # scheduled balance (RVG strike): the balance at the test re-amortised
+            b_ref = float(t.notional) - float(sched[: refi.at + 1].sum())
+            new = level_payment_schedule(b_ref, cpn + step_up, n_ref, f, n_t - refi.at - 1)
+            sched_bal[refi.at + 1 :] = b_ref - np.concatenate([[0.0], np.cumsum(new)[:-1]])
+        debt_sched += np.maximum(sched_bal, 0.0)
         classes.append(
             DebtClass(
                 name=t.id,
@@ -563,11 +644,13 @@ def run_deal(
                 maturity=mat,
                 ard=ard,
                 pik_below_trigger=t.pik_below_trigger,
+                step_up=step_up,
+                refinance_at=refi.at if refi is not None else None,
+                refinance_ltv_max=refi.ltv_max if refi is not None else None,
+                refinance_periods=n_ref,
             )
         )
-    debt_sched = np.zeros(n_t)
-    for cl in classes:
-        debt_sched += cl.notional - np.concatenate([[0.0], np.cumsum(cl.scheduled_principal)[:-1]])
+    any_refi = any(r is not None for r in refis)
     value = facility_value_fraction(deal.facility, t_end, gpu_life=spec.gpu_life)
     mkt = np.ones(n_t)
     if spec.market_rent_path:
@@ -634,6 +717,8 @@ def run_deal(
         # period-major memory (views as paths x periods): the waterfall reads one period at a time
         coll = np.zeros((n_t, m)).T
         prepay = np.zeros((n_t, m)).T
+        in_force = np.ones((m, n_t), dtype=bool)  # every lease in force through the period
+        held = np.zeros((m, n_t))  # share of the facility not yet sold after a lease exit
         for ls in deal.leases:
             j = tenants.index(ls.tenant)
             off = _years(ls.start) - s_year if (ls.start and start) else 0.0
@@ -649,10 +734,15 @@ def run_deal(
                 prepayments=prepay,
             )
             exit_counts += np.bincount(lf.exit_reason, minlength=len(EXIT_NAMES))
+            if any_refi:
+                live = lf.exit_time[:, None] >= t_end[None, :] - 1e-9
+                in_force &= live
+                held += (float(ls.annual_rent) / total_rent) * live
             reneg += float(lf.renegotiated.sum())
         collateral = (
             float(deal.facility.cost) * (value * mkt)[:, None] * np.minimum(path_mult, 1.0)[None, :]
         ).T
+        recovery_value = collateral * held * (1.0 - spec.liquidation_cost) if any_refi else None
         out = run_waterfall(
             coll,
             collateral,
@@ -665,6 +755,8 @@ def run_deal(
             principal=spec.principal,
             discount_rates=disc,
             prepayments=prepay,
+            performing=in_force if any_refi else None,
+            recovery_value=recovery_value,
         )
         return out, exit_counts, reneg
 
@@ -733,6 +825,13 @@ def run_deal(
     total_leases = exit_counts.sum()
     outcomes = {EXIT_NAMES[i]: float(exit_counts[i] / total_leases) for i in range(len(EXIT_NAMES))}
     outcomes["renegotiated"] = float(reneg / total_leases)
+    refinancing: dict[str, float] = {}
+    if any_refi:
+        refinanced = np.concatenate([o.refinanced for o in outs])
+        for k, ((_, t), refi) in enumerate(zip(debt, refis, strict=True)):
+            if refi is not None:
+                refinancing[f"{t.id} refinanced"] = float(refinanced[:, k].mean())
+        refinancing["foreclosed"] = float(np.concatenate([o.foreclosed for o in outs]).mean())
     if not table.full_grid:
         notes.append(
             "implied ratings use the 10-year idealized EL row scaled by min(WAL, 10)/10 "
@@ -757,6 +856,7 @@ def run_deal(
         max_conservation_error=max(o.max_conservation_error for o in outs),
         notes=tuple(notes),
         provenance=prov,
+        refinancing=refinancing,
     )
 
 

@@ -17,8 +17,18 @@ Each period, in order (the priority of payments of a data-centre ABS / lease-bac
 8. mandatory prepayments (exit proceeds: RVG, termination fees, sale) to principal, senior first;
 9. residual to equity, or to the trap account while a trigger is on.
 
+**Refinancing** (a class with ``refinance_at``): at that period the class is due in full; the
+balance still owed after the period's payments is refinanced as a level-payment loan over
+``refinance_periods`` at the coupon plus ``step_up`` if every lease is in force
+(``performing``) and the debt up to and including the class is at most ``refinance_ltv_max``
+times the collateral value. Otherwise the SPV **forecloses**: the collateral's net sale value
+(``recovery_value``), the period's remaining cash and the reserve pay all classes senior first,
+what is left of each is written off, any surplus goes to equity, and later collections belong
+to the buyer (``released``). From the ARD a class's coupon steps up by ``step_up``.
+
 Cash is conserved exactly per period and path:
-``collections = fees + interest + principal + equity + d(reserve) + d(trap)``.
+``collections + recovery = fees + interest + principal + equity + released + d(reserve)
++ d(trap)``.
 A class still outstanding at its legal final is written off: its loss is the unpaid balance
 (principal plus capitalised interest, capped at notional) over its notional.
 """
@@ -47,6 +57,10 @@ class DebtClass:
     maturity: int  # period index of the legal final (may exceed T-1: not reached)
     ard: int | None = None  # hyper-amortisation from this period on
     pik_below_trigger: bool = False
+    step_up: float = 0.0  # annual coupon step-up from the ARD and on a refinanced balance
+    refinance_at: int | None = None  # period of the refinancing test
+    refinance_ltv_max: float | None = None  # LTV limit (debt through this class / collateral)
+    refinance_periods: int = 0  # term of the refinanced level-payment loan
 
 
 def level_payment_schedule(
@@ -71,6 +85,9 @@ class WaterfallOutput:
     """Per-path results and per-period path means of the waterfall."""
 
     loss: FloatArray  # (P, K) fraction of notional written off
+    refinanced: npt.NDArray[np.bool_]  # (P, K) balance refinanced at the refinancing date
+    foreclosed: npt.NDArray[np.bool_]  # (P,) collateral sold after a failed refinancing
+    recovery: FloatArray  # (P,) foreclosure sale proceeds
     interest_paid: FloatArray  # (P, K)
     principal_paid: FloatArray  # (P, K)
     pv: FloatArray  # (P, K) cash discounted at the class's own rate
@@ -94,10 +111,12 @@ class _Period:
         triggered: npt.NDArray[np.bool_],
         res_frac: float,
         bal: FloatArray,
+        full: list[npt.NDArray[np.bool_]],
     ) -> None:
         k_n = len(classes)
         self.t, self.n_paths, self.classes = t, n_paths, classes
         self.due_int, self.due_prin, self.triggered = due_int, due_prin, triggered
+        self.full = full
         self.res_frac, self.bal = res_frac, bal
         self.interest = np.zeros((k_n, n_paths))
         self.principal = np.zeros((k_n, n_paths))
@@ -129,10 +148,9 @@ class _Period:
         return left
 
     def principal_due(self, k: int) -> FloatArray:
-        cl = self.classes[k]
-        if self.t >= cl.maturity or (cl.ard is not None and self.t >= cl.ard):
-            return np.full(self.n_paths, np.inf)  # everything: legal final / hyper-amortisation
-        return self.due_prin[k]
+        # everything at legal final, refinancing date or after the ARD (hyper-amortisation)
+        out: FloatArray = np.where(self.full[k], np.inf, self.due_prin[k])
+        return out
 
 
 def run_waterfall(
@@ -148,6 +166,8 @@ def run_waterfall(
     principal: Literal["sequential", "pro_rata"] = "sequential",
     discount_rates: FloatArray | None = None,
     prepayments: FloatArray | None = None,
+    performing: npt.NDArray[np.bool_] | None = None,
+    recovery_value: FloatArray | None = None,
     record: bool = False,
 ) -> WaterfallOutput:
     """Run the priority of payments over ``collections[path, period]``.
@@ -166,6 +186,12 @@ def run_waterfall(
         The part of ``collections`` that is a mandatory prepayment (RVG, termination fees,
         sale proceeds): after scheduled payments it goes to principal, senior first, before
         any residual reaches equity or the trap account.
+    performing
+        ``[path, period]``: every lease in force (the refinancing test's tenant condition;
+        default all True).
+    recovery_value
+        ``[path, period]``: net proceeds of selling the collateral still held if the SPV
+        forecloses then (default 0).
     record
         Keep every per-path, per-period flow (for tests; memory P x T x K).
     """
@@ -173,9 +199,21 @@ def run_waterfall(
     n_t, n_paths = c.shape
     cv = np.ascontiguousarray(np.asarray(collateral_value, dtype=np.float64).T)
     pre = None if prepayments is None else np.ascontiguousarray(np.asarray(prepayments).T)
+    perf = None if performing is None else np.ascontiguousarray(np.asarray(performing, bool).T)
+    rec_v = (
+        None
+        if recovery_value is None
+        else np.ascontiguousarray(np.asarray(recovery_value, dtype=np.float64).T)
+    )
     k_n = len(classes)
     f = periods_per_year
-    rate = [cl.coupon / f for cl in classes]
+    step = [cl.step_up / f for cl in classes]
+    unit = [  # principal of a refinanced loan per unit of refinanced balance
+        level_payment_schedule(
+            1.0, cl.coupon + cl.step_up, cl.refinance_periods, f, max(cl.refinance_periods, 0)
+        )
+        for cl in classes
+    ]
     annual = np.array([cl.coupon for cl in classes])
     disc = annual if discount_rates is None else np.asarray(discount_rates, dtype=np.float64)
     notional = np.array([cl.notional for cl in classes])
@@ -190,7 +228,12 @@ def run_waterfall(
     pv = np.zeros((k_n, n_paths))
     eq_paid = np.zeros(n_paths)
     trapped_n = np.zeros(n_paths)
-    written = [False] * k_n
+    written = np.zeros((k_n, n_paths), dtype=bool)
+    mat = [np.full(n_paths, cl.maturity, dtype=np.int64) for cl in classes]
+    ref_on = np.zeros((k_n, n_paths), dtype=bool)
+    ref_bal = np.zeros((k_n, n_paths))
+    foreclosed = np.zeros(n_paths, dtype=bool)
+    recovery = np.zeros(n_paths)
     mean = {
         "collections": c.mean(axis=1),
         "fees": np.zeros(n_t),
@@ -202,6 +245,8 @@ def run_waterfall(
         "trap": np.zeros(n_t),
         "balance": np.zeros((n_t, k_n)),
         "triggered": np.zeros(n_t),
+        "recovery": np.zeros(n_t),
+        "released": np.zeros(n_t),
     }
     rec: dict[str, FloatArray] | None = None
     if record:
@@ -213,6 +258,8 @@ def run_waterfall(
             "equity": np.zeros((n_paths, n_t)),
             "reserve_change": np.zeros((n_paths, n_t)),
             "trap_change": np.zeros((n_paths, n_t)),
+            "recovery": np.zeros((n_paths, n_t)),
+            "released": np.zeros((n_paths, n_t)),
         }
     max_err = 0.0
     res_frac = (reserve_months or 0.0) / 12.0
@@ -220,7 +267,10 @@ def run_waterfall(
     for t in range(n_t):
         reserve0 = reserve
         trap0 = trap
-        coll = c[t]
+        coll_in = c[t]
+        # after a foreclosure the collections belong to the buyer of the collateral
+        released = np.where(foreclosed, coll_in, 0.0)
+        coll = coll_in - released
         avail = coll + trap
         # release reserve above target (balances amortise)
         if res_frac > 0:
@@ -237,11 +287,21 @@ def run_waterfall(
         else:
             fee = zeros
         # scheduled debt service (before payments) for the DSCR test
-        due_int = [bal[k] * rate[k] for k in range(k_n)]
-        due_prin = [
-            bal[k] if t >= cl.maturity else np.minimum(bal[k], sched[k][t])
-            for k, cl in enumerate(classes)
-        ]
+        due_int: list[FloatArray] = []
+        due_prin: list[FloatArray] = []
+        full: list[npt.NDArray[np.bool_]] = []
+        for k, cl in enumerate(classes):
+            ard_on = cl.ard is not None and t >= cl.ard
+            stepped = ref_on[k] | ard_on
+            due_int.append(bal[k] * (cl.coupon / f + np.where(stepped, step[k], 0.0)))
+            s_k: FloatArray | float = sched[k][t]
+            if ref_on[k].any() and cl.refinance_at is not None:
+                j = t - cl.refinance_at - 1
+                s_ref = ref_bal[k] * unit[k][j] if 0 <= j < unit[k].size else 0.0
+                s_k = np.where(ref_on[k], s_ref, s_k)
+            at_final = t >= mat[k]
+            due_prin.append(np.where(at_final, bal[k], np.minimum(bal[k], s_k)))
+            full.append(at_final | ard_on | (t == cl.refinance_at))
         triggered = np.zeros(n_paths, dtype=bool)
         if dscr_trap is not None:
             ds = sum((due_int[k] + due_prin[k] for k in range(k_n)), zeros)
@@ -249,7 +309,7 @@ def run_waterfall(
         if ltv_max is not None:
             triggered |= total_bal > ltv_max * np.maximum(cv[t], 1e-300)
 
-        st = _Period(t, n_paths, classes, due_int, due_prin, triggered, res_frac, bal)
+        st = _Period(t, n_paths, classes, due_int, due_prin, triggered, res_frac, bal, full)
         interest_t, principal_t, pik_t = st.interest, st.principal, st.pik
         if k_n:
             avail, reserve = st.pay_interest(0, avail, reserve)
@@ -284,23 +344,63 @@ def run_waterfall(
                 principal_t[k] += paid
                 extra = extra - paid
                 avail = avail - paid
+        # refinancing tests: refinance, or foreclose and sell the collateral
+        fore_now = np.zeros(n_paths, dtype=bool)
+        rec_t = zeros
+        for k, cl in enumerate(classes):
+            if cl.refinance_at != t:
+                continue
+            owed = np.maximum(bal + pik_t - principal_t, 0.0)  # (K, P) after payments
+            need = (owed[k] > 1e-12) & ~foreclosed & ~fore_now
+            ok = cl.refinance_periods > 0 and cl.refinance_ltv_max is not None
+            ok_p = np.full(n_paths, ok)
+            if perf is not None:
+                ok_p &= perf[t]
+            if cl.refinance_ltv_max is not None:
+                ok_p &= owed[: k + 1].sum(axis=0) <= cl.refinance_ltv_max * cv[t]
+            refi = need & ok_p
+            ref_on[k] |= refi
+            ref_bal[k] = np.where(refi, owed[k], ref_bal[k])
+            mat[k] = np.where(refi, t + cl.refinance_periods, mat[k])
+            fore_now |= need & ~ok_p
+        if fore_now.any():
+            rec_t = np.where(fore_now, rec_v[t] if rec_v is not None else 0.0, 0.0)
+            pot = np.where(fore_now, rec_t + avail + reserve, 0.0)
+            avail = np.where(fore_now, 0.0, avail)
+            reserve = np.where(fore_now, 0.0, reserve)
+            for k in range(k_n):
+                paid = np.minimum(pot, np.maximum(bal[k] + pik_t[k] - principal_t[k], 0.0))
+                principal_t[k] += paid
+                pot = pot - paid
+            avail = avail + pot  # surplus over the debt: to equity
+            recovery += rec_t
         # residual: equity, or the trap account while a trigger is on
-        eq = np.where(triggered, 0.0, avail)
-        trap = np.where(triggered, avail, 0.0)
+        trap_now = triggered & ~fore_now
+        eq = np.where(trap_now, 0.0, avail)
+        trap = np.where(trap_now, avail, 0.0)
         bal = np.maximum(bal + pik_t - principal_t, 0.0)
+        if fore_now.any():
+            for k in range(k_n):
+                hit = fore_now & ~written[k]
+                loss[k] = np.where(hit, np.minimum(bal[k], notional[k]) / notional[k], loss[k])
+                written[k] |= fore_now
+            bal[:, fore_now] = 0.0
+            foreclosed |= fore_now
         int_paid += interest_t
         prin_paid += principal_t
         pv += (interest_t + principal_t) * np.exp(-disc * ((t + 1) / f))[:, None]
         eq_paid += eq
         trapped_n += triggered
-        for k, cl in enumerate(classes):
-            if t == cl.maturity and not written[k]:
-                loss[k] = np.minimum(bal[k], notional[k]) / notional[k]
-                bal[k] = 0.0
-                written[k] = True
+        for k in range(k_n):
+            hit = (mat[k] == t) & ~written[k]
+            if hit.any():
+                loss[k] = np.where(hit, np.minimum(bal[k], notional[k]) / notional[k], loss[k])
+                bal[k] = np.where(hit, 0.0, bal[k])
+                written[k] |= hit
         d_res = reserve - reserve0
         d_trap = trap - trap0
-        err = coll - (fee + interest_t.sum(axis=0) + principal_t.sum(axis=0) + eq + d_res + d_trap)
+        paid_out = fee + interest_t.sum(axis=0) + principal_t.sum(axis=0) + eq + d_res + d_trap
+        err = coll_in + rec_t - (paid_out + released)
         if n_paths:
             max_err = max(max_err, float(np.abs(err).max()))
         mean["fees"][t] = fee.sum() * inv_p
@@ -312,6 +412,8 @@ def run_waterfall(
         mean["trap"][t] = trap.sum() * inv_p
         mean["balance"][t] = bal.sum(axis=1) * inv_p
         mean["triggered"][t] = np.count_nonzero(triggered) * inv_p
+        mean["recovery"][t] = rec_t.sum() * inv_p
+        mean["released"][t] = released.sum() * inv_p
         if rec is not None:
             rec["fees"][:, t] = fee
             rec["interest"][:, t] = interest_t.T
@@ -319,11 +421,15 @@ def run_waterfall(
             rec["equity"][:, t] = eq
             rec["reserve_change"][:, t] = d_res
             rec["trap_change"][:, t] = d_trap
-    for k in range(k_n):
-        if not written[k]:  # legal final beyond the horizon: outstanding balance is at risk
-            loss[k] = np.minimum(bal[k], notional[k]) / notional[k]
+            rec["recovery"][:, t] = rec_t
+            rec["released"][:, t] = released
+    for k in range(k_n):  # legal final beyond the horizon: outstanding balance is at risk
+        loss[k] = np.where(written[k], loss[k], np.minimum(bal[k], notional[k]) / notional[k])
     return WaterfallOutput(
         loss=np.ascontiguousarray(loss.T),
+        refinanced=np.ascontiguousarray(ref_on.T),
+        foreclosed=foreclosed,
+        recovery=recovery,
         interest_paid=np.ascontiguousarray(int_paid.T),
         principal_paid=np.ascontiguousarray(prin_paid.T),
         pv=np.ascontiguousarray(pv.T),

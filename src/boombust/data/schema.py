@@ -535,6 +535,26 @@ class Tranche(Record):
     maturity: PartialDate | None = None
     ard: PartialDate | None = None
     pik_below_trigger: bool = False
+    ard_step_up_bp: Ratio | None = Field(
+        default=None,
+        description="coupon step-up (bp a year) from the ARD and on a refinanced balance",
+    )
+    refinance_date: PartialDate | None = Field(
+        default=None,
+        description="date of the refinancing test (default: `maturity`; construction loans: "
+        "the facility's completion)",
+    )
+    refinance_ltv_max: Fraction | None = Field(
+        default=None,
+        description="refinance the balance outstanding at the refinancing date if debt up to "
+        "this class / collateral value is at most this and every lease is in force; "
+        "otherwise the deal defaults with recovery from the collateral",
+    )
+    refinance_term_years: Years | None = Field(
+        default=None,
+        description="term of the refinanced level-payment loan (default: the remaining "
+        "scheduled lease term, renewals included)",
+    )
 
     _check_rating = field_validator("rating")(classmethod(lambda cls, v: _rating(v)))
 
@@ -542,6 +562,13 @@ class Tranche(Record):
     def _attach_below_detach(self) -> Tranche:
         if not self.attach < self.detach:
             raise ValueError(f"attach {self.attach} must be below detach {self.detach}")
+        if self.refinance_ltv_max is None and (
+            self.refinance_date is not None or self.refinance_term_years is not None
+        ):
+            raise ValueError(
+                "refinance_date / refinance_term_years need `refinance_ltv_max` "
+                "(the LTV limit of the refinancing test)"
+            )
         return self
 
 
