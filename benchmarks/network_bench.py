@@ -208,14 +208,18 @@ def debtrank_cases() -> None:
     for label, leverage in (("fragile, interbank assets ~2x capital", 2.0), ("stable, ~0.5x", 0.5)):
         capital = np.maximum(assets / leverage * rng.uniform(0.5, 1.5, nd), 1e-3)
         for variant in ("single-hit", "linear"):
-            out, t_dr = timed(
-                lambda v=variant, c=capital: debtrank_all_single_node(expo, c, variant=v)
-            )
-            print(
-                f"[DebtRank {variant}, all {nd} single-node defaults, {label}] "
-                f"{t_dr:.2f} s {cpu()}, "
-                f"mean R {float(out.debtrank.mean()):.4g}, max R {float(out.debtrank.max()):.4g}"
-            )
+            for workers in (None, 1):  # None: all CPUs (thread pool); 1: serial
+                out, t_dr = timed(
+                    lambda v=variant, c=capital, w=workers: debtrank_all_single_node(
+                        expo, c, variant=v, workers=w
+                    )
+                )
+                print(
+                    f"[DebtRank {variant}, all {nd} single-node defaults, {label}, "
+                    f"workers={workers or os.cpu_count()}] {t_dr:.2f} s {cpu()}, "
+                    f"mean R {float(out.debtrank.mean()):.4g}, "
+                    f"max R {float(out.debtrank.max()):.4g}"
+                )
 
 
 if __name__ == "__main__":

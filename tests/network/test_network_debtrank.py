@@ -228,3 +228,24 @@ def test_runs_without_numba() -> None:
         env={"PYTHONPATH": str(src), "PATH": ""},
     )
     assert out.stdout.split() == ["False", "10.0", "15.0"]
+
+
+@pytest.mark.parametrize("variant", ["single-hit", "linear"])
+def test_all_single_node_identical_for_any_worker_count(variant: str) -> None:
+    """Shocks split over a thread pool give bit-for-bit the serial numbers."""
+    rng = np.random.default_rng(11)
+    n = 60
+    a = rng.lognormal(0, 1, (n, n)) * (rng.uniform(size=(n, n)) < 0.1)
+    np.fill_diagonal(a, 0)
+    c = a.sum(axis=1) * rng.uniform(0.4, 2, n) + 0.5
+    serial = debtrank_all_single_node(a, c, variant=variant, chunk=7, workers=1)  # type: ignore[arg-type]
+    for workers in (2, 3):
+        pooled = debtrank_all_single_node(a, c, variant=variant, chunk=7, workers=workers)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(pooled.debtrank, serial.debtrank)
+        np.testing.assert_array_equal(pooled.total_loss, serial.total_loss)
+        np.testing.assert_array_equal(pooled.distressed, serial.distressed)
+
+
+def test_all_single_node_rejects_zero_workers() -> None:
+    with pytest.raises(InputError, match="workers must be >= 1"):
+        debtrank_all_single_node(CYCLE, CAPITAL, workers=0)

@@ -31,8 +31,9 @@ except ImportError:  # pragma: no cover
 
 
 def _jit(func: F) -> F:
+    # nogil: the batched DebtRank runs blocks of shocks on a thread pool
     if HAVE_NUMBA:
-        return numba.njit(cache=False)(func)  # type: ignore[return-value]
+        return numba.njit(cache=False, nogil=True)(func)  # type: ignore[return-value]
     return func
 
 
