@@ -383,6 +383,16 @@ class Scenario(_Frozen):
     description: str = ""
     impact: Literal["linear", "exponential"] = "exponential"
     deleveraging: Literal["threshold", "target"] = "threshold"
+    commitment_baseline: Literal["assumed", "today"] = Field(
+        default="assumed",
+        description="step 1: the revenue shortfall cuts the end-user AI revenue the commitments "
+        "assume (shortfall 0 honours everything) or today's AI revenue",
+    )
+    tranche_model: Literal["waterfall", "value"] = Field(
+        default="waterfall",
+        description="step 3: the credit engine's period-by-period waterfall (tabulated per run) "
+        "or the compact one-horizon value allocation",
+    )
     max_rounds: int = Field(
         default=500, ge=1, le=10000, description="cap on rounds of steps 4-6 per path"
     )
