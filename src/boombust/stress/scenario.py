@@ -137,7 +137,14 @@ PARAMETERS: dict[str, ParameterInfo] = {
     "renegotiation_prob": ParameterInfo(
         0.0, 1.0, 0.0, "probability", "probability a staying tenant renegotiates the rent"
     ),
-    "rent_haircut": ParameterInfo(0.0, 1.0, 0.0, "fraction", "rent cut in a renegotiation"),
+    "rent_haircut": ParameterInfo(
+        0.0,
+        1.0,
+        0.0,
+        "fraction",
+        "fall in market rent a renegotiating (or leaving) tenant's capacity faces: the rent cut "
+        "at its next renewal (waterfall) or now (value model)",
+    ),
     "tenant_correlation": ParameterInfo(
         0.0, 0.99, 0.3, "correlation", "one-factor Gaussian copula correlation of tenant decisions"
     ),
