@@ -69,7 +69,7 @@ def test_value_curves_match_credit_engine(curve: ValueCurve) -> None:
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 
-def _web_run(kernels: object = None):  # type: ignore[no-untyped-def]
+def _web_run(kernels: object = None, tranche_model: str = "waterfall"):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from boombust.data import load_dataset
@@ -77,7 +77,8 @@ def _web_run(kernels: object = None):  # type: ignore[no-untyped-def]
 
     ds = load_dataset(Path(__file__).parent / "fixtures" / "web.yaml")
     kw = {} if kernels is None else {"kernels": kernels}
-    return run_stress(ds, load_scenario("ai-bust"), paths=30, seed=4, **kw)
+    sc = load_scenario("ai-bust").model_copy(update={"tranche_model": tranche_model})
+    return run_stress(ds, sc, paths=30, seed=4, **kw)
 
 
 def test_cascade_with_the_network_engine_gives_the_same_numbers() -> None:
@@ -100,9 +101,10 @@ def test_cascade_with_both_engines_gives_the_same_numbers() -> None:
         network_engine_clear,
     )
 
-    ours = _web_run()
+    # the compact value model is the one that allocates through tranche_payoff
+    ours = _web_run(tranche_model="value")
     engines = Kernels(clear=network_engine_clear, tranche_payoff=credit_engine_tranche_payoff)
-    theirs = _web_run(engines)
+    theirs = _web_run(engines, tranche_model="value")
     np.testing.assert_allclose(ours.loss, theirs.loss, rtol=1e-6, atol=1e-5)
     np.testing.assert_allclose(ours.tranche_loss, theirs.tranche_loss, atol=1e-9)
     np.testing.assert_array_equal(ours.defaulted, theirs.defaulted)
