@@ -66,13 +66,20 @@ def test_table_cells_are_engine_runs(web: Dataset, deal_id: str) -> None:
     assert table.life_nodes[li] == 3.0
     hi = int(np.flatnonzero(np.isclose(HAIRCUT_NODES, 0.3))[0])
     # the envelope over milder cells: outcome' <= outcome, life' >= 3, haircut' <= 0.3
+    notional = np.array([tr.notional for tr in deal.tranches])
     inc = {}
-    for o in range(4):
-        for lj in range(li, table.life_nodes.size):
-            life = float(table.life_nodes[lj])
-            for hj in range(hi + 1):
-                raw = _direct(deal, o, float(HAIRCUT_NODES[hj]), None if life >= acct else life, 2)
-                inc[o, lj, hj] = np.maximum(raw - base, 0.0)
+    for lj in range(li, table.life_nodes.size):
+        life = float(table.life_nodes[lj])
+        for hj in range(hi + 1):
+            raw = [
+                _direct(deal, o, float(HAIRCUT_NODES[hj]), None if life >= acct else life, 2)
+                for o in range(4)
+            ]
+            # a tenant walks only if that pays the deal less than renegotiating
+            if ((1 - raw[2]) * notional).sum() > ((1 - raw[1]) * notional).sum():
+                raw[2] = raw[1]
+            for o in range(4):
+                inc[o, lj, hj] = np.maximum(raw[o] - base, 0.0)
     for o in range(4):
         want = np.max(
             [v for (o2, _, _), v in inc.items() if o2 <= o],

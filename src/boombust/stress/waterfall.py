@@ -26,7 +26,9 @@ randomness and the table is deterministic. The mapping (``docs/methods/stress.md
 * **walk** (solvent): stress time ``t`` — the tenant leaves at its first contractual exit (early
   termination with its fee at the next anniversary, else the next renewal date; the RVG pays
   on a solvent exit). A lease with neither option cannot be left solvently: the walk is a
-  strategic default (default time ``t``: rent stops, no fee or RVG). Market multiplier ``1 - h``;
+  strategic default (default time ``t``: rent stops, no fee or RVG). Market multiplier ``1 - h``.
+  The tenant walks only if that costs it less than renegotiating (the deal receives less in
+  total); otherwise the cell takes the renegotiation's losses (:func:`_tenant_choice`);
 * **default** (tenant insolvent after steps 1-2): default time ``t``, market ``1 - h``.
 
 The cascade's tranche loss is the **incremental** loss fraction of notional against the engine's
@@ -181,6 +183,7 @@ def tabulate_deal(deal: Deal, horizons: F64, coupon: float = 0.065) -> DealTable
         return None
     raw = raw.reshape(len(lives), len(outcomes), nh, nt, len(ids)).transpose(1, 0, 2, 3, 4)
     base = raw[0, -1, 0, 0].copy()  # all stay, accounting life, no market fall
+    raw = _tenant_choice(raw, n, np.array([float(t.notional) for t in deal.tranches]))
     inc = np.maximum(raw - base, 0.0)
     # monotone envelope: shorter life, larger market fall, worse outcomes never lose less
     inc = np.maximum.accumulate(inc[:, ::-1], axis=1)[:, ::-1]
@@ -201,6 +204,27 @@ def tabulate_deal(deal: Deal, horizons: F64, coupon: float = 0.065) -> DealTable
         base_loss=base,
         accounting_life=acct,
     )
+
+
+def _tenant_choice(raw: F64, n: int, notional: F64) -> F64:
+    """A solvent tenant that wants out leaves only if that costs it less than renegotiating.
+
+    For each tenant, a *walk* cell takes the tranche losses of the *renegotiate* cell (same
+    market fall, life, horizon and other tenants) when walking would hand the deal more cash
+    (``sum notional × (1 - loss)``: fees, RVG, rent to the exit date) — the tenant's cost is the
+    deal's receipts. The compact model's rule "never more than renegotiating would cost it".
+    """
+    lattice = raw.reshape((4,) * n + raw.shape[1:]).copy()
+    for k in range(n):
+        walk = np.take(lattice, 2, axis=k)
+        reneg = np.take(lattice, 1, axis=k)
+        paid_walk = ((1.0 - walk) * notional).sum(axis=-1, keepdims=True)
+        paid_reneg = ((1.0 - reneg) * notional).sum(axis=-1, keepdims=True)
+        chosen = np.where(paid_walk > paid_reneg, reneg, walk)
+        index = [slice(None)] * lattice.ndim
+        index[k] = 2
+        lattice[tuple(index)] = chosen
+    return lattice.reshape(raw.shape)
 
 
 _CACHE: dict[tuple[Any, ...], tuple[DealTable | None, ...]] = {}
