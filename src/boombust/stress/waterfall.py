@@ -221,7 +221,7 @@ def _tenant_choice(raw: F64, n: int, notional: F64) -> F64:
         paid_walk = ((1.0 - walk) * notional).sum(axis=-1, keepdims=True)
         paid_reneg = ((1.0 - reneg) * notional).sum(axis=-1, keepdims=True)
         chosen = np.where(paid_walk > paid_reneg, reneg, walk)
-        index = [slice(None)] * lattice.ndim
+        index: list[int | slice] = [slice(None)] * lattice.ndim
         index[k] = 2
         lattice[tuple(index)] = chosen
     return lattice.reshape(raw.shape)
