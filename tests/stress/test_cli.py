@@ -125,3 +125,19 @@ def test_runs_on_the_minimal_loader_fixture(capsys: pytest.CaptureFixture[str]) 
     doc = json.loads(out)
     assert doc["commitments_surviving"] == pytest.approx(1.0)  # Meta's cash flow pays its lease
     assert doc["total_loss"]["mean"] > 0
+
+
+def test_step_model_options(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["stress", "ai-bust", "--dataset", WEB, "--paths", "40", "--json", "--no-save"]
+    wf = json.loads(_run(argv, capsys)[1])["loss_by_step"]
+    val = json.loads(_run([*argv, "--tranche-model", "value"], capsys)[1])["loss_by_step"]
+    # the same draws: steps 1-2 agree, step 3 is the other model
+    assert val["demand_and_commitments"] == pytest.approx(wf["demand_and_commitments"])
+    assert val["equity_repricing"] == pytest.approx(wf["equity_repricing"])
+    assert val["leases_and_tranches"] != pytest.approx(wf["leases_and_tranches"])
+    today = json.loads(_run([*argv, "--commitment-baseline", "today"], capsys)[1])
+    assert today["commitments_surviving"] <= today["commitments_backed_today"] + 1e-9
+    code, _, err = _run([*argv, "--tranche-model", "bogus"], capsys)
+    assert code == 3
+    assert "tranche_model" in err
+    assert "waterfall, value" in err

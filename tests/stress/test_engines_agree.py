@@ -69,7 +69,7 @@ def test_value_curves_match_credit_engine(curve: ValueCurve) -> None:
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 
-def _web_run(kernels: object = None):  # type: ignore[no-untyped-def]
+def _web_run(kernels: object = None, tranche_model: str = "waterfall"):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from boombust.data import load_dataset
@@ -77,7 +77,8 @@ def _web_run(kernels: object = None):  # type: ignore[no-untyped-def]
 
     ds = load_dataset(Path(__file__).parent / "fixtures" / "web.yaml")
     kw = {} if kernels is None else {"kernels": kernels}
-    return run_stress(ds, load_scenario("ai-bust"), paths=30, seed=4, **kw)
+    sc = load_scenario("ai-bust").model_copy(update={"tranche_model": tranche_model})
+    return run_stress(ds, sc, paths=30, seed=4, **kw)
 
 
 def test_cascade_with_the_network_engine_gives_the_same_numbers() -> None:
@@ -100,9 +101,68 @@ def test_cascade_with_both_engines_gives_the_same_numbers() -> None:
         network_engine_clear,
     )
 
-    ours = _web_run()
+    # the compact value model is the one that allocates through tranche_payoff
+    ours = _web_run(tranche_model="value")
     engines = Kernels(clear=network_engine_clear, tranche_payoff=credit_engine_tranche_payoff)
-    theirs = _web_run(engines)
+    theirs = _web_run(engines, tranche_model="value")
     np.testing.assert_allclose(ours.loss, theirs.loss, rtol=1e-6, atol=1e-5)
     np.testing.assert_allclose(ours.tranche_loss, theirs.tranche_loss, atol=1e-9)
+    np.testing.assert_array_equal(ours.defaulted, theirs.defaulted)
+
+
+# ------------------------------------------------------------------ step 1: commitment clearing
+
+
+def _step1_inputs(net, p: int, seed: int):  # type: ignore[no-untyped-def]
+    from boombust.stress.steps import assumed_revenue
+
+    rng = np.random.default_rng(seed)
+    share = rng.uniform(0.0, 1.0, p)
+    other = share[:, None] * np.maximum(net.op_cash_flow, 0.0)
+    shortfall = np.concatenate([[0.0, 1.0], rng.uniform(0.0, 1.0, p - 2)])
+    return assumed_revenue(net, other), other, shortfall
+
+
+@pytest.mark.parametrize("dataset", ["web", "ai-2025"])
+@pytest.mark.parametrize("baseline", ["assumed", "today"])
+def test_step1_matches_network_commitment_clearing(dataset: str, baseline: str) -> None:
+    """Step 1's batched clearing = boombust.network.clear_commitments, path by path.
+
+    Both cut the same revenue by the same shortfall: the graph's end-user weights are the
+    revenue the shortfall cuts (assumed or today's) and ``revenue_shortfall`` scales its
+    ``baseline_revenue``; the engine picks the obligations (cash types, not completed) itself.
+    """
+    pytest.importorskip("boombust.network")
+    from pathlib import Path
+
+    from boombust.data import load_dataset
+    from boombust.stress import build_network
+    from boombust.stress.kernels import clear_commitment_edges, network_engine_commitments
+
+    src = Path(__file__).parent / "fixtures" / "web.yaml" if dataset == "web" else dataset
+    net = build_network(load_dataset(src))
+    assumed, other, s = _step1_inputs(net, 12, 3)
+    base = assumed if baseline == "assumed" else np.broadcast_to(net.ai_revenue, other.shape)
+    ours = clear_commitment_edges(net, base, other, s)
+    theirs = network_engine_commitments(net, base, other, s)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
+    if baseline == "assumed":  # shortfall 0 honours every commitment (pbar clears)
+        np.testing.assert_allclose(ours[0], net.comm_annual, rtol=1e-12)
+    # the obligations are the network engine's: warrants, backstops, completed deals are not
+    if dataset == "ai-2025":
+        kinds = {t for t, o in zip(net.comm_types, net.comm_obligation, strict=True) if not o} | {
+            st for st, o in zip(net.comm_status, net.comm_obligation, strict=True) if not o
+        }
+        assert {"warrant", "backstop", "completed"} <= kinds
+
+
+def test_cascade_with_network_commitment_clearing_gives_the_same_numbers() -> None:
+    pytest.importorskip("boombust.network")
+    from boombust.stress.kernels import Kernels, network_engine_commitments
+
+    ours = _web_run()
+    theirs = _web_run(Kernels(commitments=network_engine_commitments))
+    np.testing.assert_allclose(ours.loss, theirs.loss, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(ours.surviving, theirs.surviving, atol=1e-6)
+    np.testing.assert_allclose(ours.backed_today, theirs.backed_today, atol=1e-6)
     np.testing.assert_array_equal(ours.defaulted, theirs.defaulted)

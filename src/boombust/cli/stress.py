@@ -68,6 +68,20 @@ def stress(
     allow_unsourced: Annotated[
         bool, typer.Option("--allow-unsourced", help="Accept unsourced dataset numbers.")
     ] = False,
+    tranche_model: Annotated[
+        str | None,
+        typer.Option(
+            "--tranche-model",
+            help="Step 3: 'waterfall' (the credit engine, default) or 'value' (compact).",
+        ),
+    ] = None,
+    commitment_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--commitment-baseline",
+            help="Step 1: the shortfall cuts the 'assumed' AI revenue (default) or 'today's'.",
+        ),
+    ] = None,
 ) -> None:
     """Run the AI crash cascade over Monte Carlo paths and summarise who loses.
 
@@ -75,10 +89,23 @@ def stress(
     `boombust stress ai-bust --vary gpu_life=2,3,6 --vary revenue_shortfall=0.3,0.5,0.7`.
     """
     from boombust.data import dataset_hash, load_dataset
+    from boombust.errors import InputError
     from boombust.stress import load_scenario, make_executor, parse_vary, run_grid, run_stress
     from boombust.stress.network import build_network
 
     sc = load_scenario(scenario)
+    for opt, value, allowed in (
+        ("tranche_model", tranche_model, ("waterfall", "value")),
+        ("commitment_baseline", commitment_baseline, ("assumed", "today")),
+    ):
+        if value is None:
+            continue
+        if value not in allowed:
+            raise InputError(
+                f"--{opt.replace('_', '-')} must be one of {', '.join(allowed)} (got {value!r})",
+                field=opt,
+            )
+        sc = sc.model_copy(update={opt: value})
     ds = load_dataset(dataset, allow_unsourced=allow_unsourced)
     build_network(ds, sc)  # checks names the scenario uses against the dataset
     executor = make_executor(workers, scheduler)

@@ -108,7 +108,7 @@ def cascade(
     k = net.n_assets
     stage = np.ones((paths, k, 4))
 
-    com = demand_shock(net, draws, st, kernels)
+    com = demand_shock(net, draws, st, kernels, scenario.commitment_baseline)
     fall = reprice(net, draws, st)
     stage[:, :, 0] = st.price
     tr = leases_and_tranches(net, draws, st, uniforms, kernels)

@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 
 from boombust.data.ratings import notch
 from boombust.data.schema import CurveMethod, Dataset, Institution, ValueCurve
-from boombust.stress.scenario import Scenario, check_against_dataset
+from boombust.stress.scenario import PARAMETERS, LogNormal, Normal, Scenario, check_against_dataset
+from boombust.stress.waterfall import DealTable, horizon_nodes, tabulate_deals
 
 __all__ = ["DealArrays", "Network", "build_network", "curve_value"]
 
@@ -122,6 +123,12 @@ class Network:
     redemption_sensitivity: F64
     default_buffer: F64
     macro: dict[str, float] = field(default_factory=dict)
+    comm_obligation: B = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Per commitment: an obligation in step-1 clearing (cash type, not completed)."""
+    comm_types: tuple[str, ...] = ()
+    comm_status: tuple[str, ...] = ()
+    waterfall: tuple[DealTable | None, ...] = ()
+    """Per deal: the credit engine's tabulated tranche losses (step 3), or None (compact)."""
 
     @property
     def n_inst(self) -> int:
@@ -247,6 +254,19 @@ def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
     comm_payee = np.array([idx[c.payee] for c in comms], dtype=np.int64)
     comm_annual = np.array([c.annual_amount for c in comms], dtype=float)
     comm_to_spv = np.array([c.payee in spvs for c in comms], dtype=bool)
+    # the network engine's convention (boombust.network.circular): purchases and cash funding
+    # are obligations; warrants (no cash), backstops (contingent) and completed deals are not
+    from boombust.network.circular import CASH_TYPES
+
+    comm_obligation = np.array(
+        [
+            str(getattr(c.type, "value", c.type)) in CASH_TYPES
+            and str(getattr(c.status, "value", c.status)) != "completed"
+            and c.amount > 0
+            for c in comms
+        ],
+        dtype=bool,
+    )
 
     # --- deals
     deals = []
@@ -304,6 +324,9 @@ def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
                 red[i] = ov.redemption_sensitivity
 
     macro = {m.id: float(m.value) for m in ds.macro}
+    tables: tuple[DealTable | None, ...] = ()
+    if scenario is not None and scenario.tranche_model == "waterfall" and ds.deals:
+        tables = _waterfall_tables(ds, scenario)
     return Network(
         inst_ids=tuple(x.id for x in inst),
         inst_names=tuple(x.name for x in inst),
@@ -331,6 +354,9 @@ def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
         comm_payee=comm_payee,
         comm_annual=comm_annual,
         comm_to_spv=comm_to_spv,
+        comm_obligation=comm_obligation,
+        comm_types=tuple(str(getattr(c.type, "value", c.type)) for c in comms),
+        comm_status=tuple(str(getattr(c.status, "value", c.status)) for c in comms),
         deals=tuple(deals),
         leverage_max=lev_max,
         leverage_target=lev_tgt,
@@ -338,4 +364,21 @@ def build_network(ds: Dataset, scenario: Scenario | None = None) -> Network:
         redemption_sensitivity=red,
         default_buffer=_default_buffer(inst, equity0),
         macro=macro,
+        waterfall=tables,
     )
+
+
+def _support(scenario: Scenario, name: str) -> tuple[float, float]:
+    dist = scenario.parameter(name)
+    if isinstance(dist, Normal | LogNormal):  # unbounded draws, clipped to the range
+        return PARAMETERS[name].low, PARAMETERS[name].high
+    return dist.support()
+
+
+def _waterfall_tables(ds: Dataset, scenario: Scenario) -> tuple[DealTable | None, ...]:
+    """Step 3's credit-engine tables, once per run (cached by data hash and grid)."""
+    from boombust.data import dataset_hash
+
+    lo, hi = _support(scenario, "horizon_years")
+    r_lo, r_hi = _support(scenario, "discount_rate")
+    return tabulate_deals(ds, horizon_nodes(lo, hi), 0.5 * (r_lo + r_hi), key=dataset_hash(ds))

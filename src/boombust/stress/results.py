@@ -208,16 +208,34 @@ class StressResult:
         )
 
     def tranche_outcomes(self) -> pd.DataFrame:
-        """Per tranche: mean loss, probability of any loss, q95 loss (fractions of value)."""
+        """Per tranche: mean loss, probability of any loss, q95 loss, and the model.
+
+        Losses are fractions of today's value. Under the credit engine's waterfall (``model``
+        ``waterfall``) they are the loss beyond the engine's own no-shock run, whose loss
+        fraction of notional is ``no_shock_loss``; ``value``: the compact one-horizon kernel.
+        """
         tl = self.tranche_loss.astype(np.float64)
         ids = self.network.tranche_ids
         deal = [d.id for d in self.network.deals for _ in d.tranche_ids]
+        tables = self.network.waterfall or (None,) * len(self.network.deals)
+        model = [
+            "waterfall" if tb is not None else "value"
+            for d, tb in zip(self.network.deals, tables, strict=True)
+            for _ in d.tranche_ids
+        ]
+        base = [
+            float(tb.base_loss[j]) if tb is not None else float("nan")
+            for d, tb in zip(self.network.deals, tables, strict=True)
+            for j in range(len(d.tranche_ids))
+        ]
         return pd.DataFrame(
             {
                 "deal": deal,
                 "mean_loss": tl.mean(axis=0) if len(ids) else [],
                 "p_loss": (tl > 1e-9).mean(axis=0) if len(ids) else [],
                 "q95_loss": np.quantile(tl, 0.95, axis=0) if len(ids) else [],
+                "model": model,
+                "no_shock_loss": base,
             },
             index=list(ids),
         )

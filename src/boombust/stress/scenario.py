@@ -137,7 +137,14 @@ PARAMETERS: dict[str, ParameterInfo] = {
     "renegotiation_prob": ParameterInfo(
         0.0, 1.0, 0.0, "probability", "probability a staying tenant renegotiates the rent"
     ),
-    "rent_haircut": ParameterInfo(0.0, 1.0, 0.0, "fraction", "rent cut in a renegotiation"),
+    "rent_haircut": ParameterInfo(
+        0.0,
+        1.0,
+        0.0,
+        "fraction",
+        "fall in market rent a renegotiating (or leaving) tenant's capacity faces: the rent cut "
+        "at its next renewal (waterfall) or now (value model)",
+    ),
     "tenant_correlation": ParameterInfo(
         0.0, 0.99, 0.3, "correlation", "one-factor Gaussian copula correlation of tenant decisions"
     ),
@@ -383,6 +390,16 @@ class Scenario(_Frozen):
     description: str = ""
     impact: Literal["linear", "exponential"] = "exponential"
     deleveraging: Literal["threshold", "target"] = "threshold"
+    commitment_baseline: Literal["assumed", "today"] = Field(
+        default="assumed",
+        description="step 1: the revenue shortfall cuts the end-user AI revenue the commitments "
+        "assume (shortfall 0 honours everything) or today's AI revenue",
+    )
+    tranche_model: Literal["waterfall", "value"] = Field(
+        default="waterfall",
+        description="step 3: the credit engine's period-by-period waterfall (tabulated per run) "
+        "or the compact one-horizon value allocation",
+    )
     max_rounds: int = Field(
         default=500, ge=1, le=10000, description="cap on rounds of steps 4-6 per path"
     )

@@ -37,12 +37,14 @@ from scipy.stats import t as student_t
 from boombust.stress.firesale import exponential_impact, linear_impact
 from boombust.stress.kernels import COMPACT, Kernels
 from boombust.stress.network import DealArrays, Network
+from boombust.stress.waterfall import interpolate
 
 __all__ = [
     "STEP_NAMES",
     "CascadeState",
     "CommitmentOutcome",
     "TrancheOutcome",
+    "assumed_revenue",
     "clear_defaults",
     "demand_shock",
     "downgrade",
@@ -164,62 +166,71 @@ class CommitmentOutcome:
     backed_today: F64  # (P,) share today's outside money (current AI revenue) would honour
 
 
-def _commitment_matrix(net: Network) -> F64:
-    n = net.n_inst
-    mat = np.zeros((n, n))
-    np.add.at(mat, (net.comm_payer, net.comm_payee), net.comm_annual)
-    return mat
+def assumed_revenue(net: Network, other: F64) -> F64:
+    """End-user AI revenue the commitments assume (P, N): ``max(ai_revenue, required)``.
+
+    ``required_i = pbar_i - other_i - inflow_i``: what firm i needs to pay its obligations in
+    full when it is paid in full (``pbar`` its annual obligations, ``inflow`` what it is
+    promised). At this revenue every obligation is honoured (``pbar`` is then a clearing
+    vector, and the greatest one).
+    """
+    obl = net.comm_obligation
+    if obl.shape != net.comm_annual.shape:
+        obl = np.ones(net.comm_annual.shape, dtype=bool)
+    pbar = np.zeros(net.n_inst)
+    inflow = np.zeros(net.n_inst)
+    np.add.at(pbar, net.comm_payer[obl], net.comm_annual[obl])
+    np.add.at(inflow, net.comm_payee[obl], net.comm_annual[obl])
+    required = np.maximum(pbar - other - inflow, 0.0)
+    return np.asarray(np.maximum(net.ai_revenue, required), dtype=float)
 
 
 def demand_shock(
-    net: Network, draws: Draws, state: CascadeState, kernels: Kernels = COMPACT
+    net: Network,
+    draws: Draws,
+    state: CascadeState,
+    kernels: Kernels = COMPACT,
+    baseline: str = "assumed",
 ) -> CommitmentOutcome:
     """Step 1: AI revenue shortfall and Eisenberg–Noe clearing of the commitment graph.
 
-    The commitments assume end-user AI revenue large enough to honour them: firm i's
-    *expected* AI revenue is ``max(ai_revenue_i, pbar_i - other_i - inflow_i)``, the larger of
-    what it earns today and what it needs to pay in full when it is paid in full (``pbar`` its
-    annual commitments, ``inflow`` what it is promised, ``other = funding_share × max(OCF, 0)``
-    the non-AI cash it devotes to them). The shock cuts expected revenue by
-    ``revenue_shortfall``; each firm then honours its commitments pro rata out of
-    ``expected (1 - shortfall) + other`` plus what it receives (Eisenberg–Noe greatest clearing
-    vector). With no shortfall everything is honoured. Losses (one year of flows): the margin on
-    today's AI revenue lost (``ai_revenue × shortfall × revenue_margin``) and commitment
-    receipts not paid (receipts of deal SPVs are valued in step 3 instead).
+    ``revenue_shortfall`` cuts the end-user AI revenue the commitments assume
+    (``baseline="assumed"``, the default; :func:`assumed_revenue`): firm i's outside money is
+    ``assumed_i (1 - shortfall) + other_i`` with ``other = funding_share × max(OCF, 0)`` the
+    non-AI cash it devotes to them, so a zero shortfall honours everything. With
+    ``baseline="today"`` it cuts today's AI revenue instead (a zero shortfall then leaves
+    today's gap unpaid). The obligations (cash types, not completed: the network engine's
+    convention) are cleared with Eisenberg–Noe (``kernels.commitments``; the same as
+    :func:`boombust.network.clear_commitments` on that graph). Losses (one year of flows): the
+    margin on today's AI revenue lost (``ai_revenue × shortfall × revenue_margin``) and
+    commitment receipts not paid (receipts of deal SPVs are valued in step 3 instead).
 
     ``backed_today`` clears the same graph on today's AI revenue: how much of the circle outside
     money backs now ("how much of the $1.4T is real").
     """
-    s = draws["revenue_shortfall"][:, None]
+    s = draws["revenue_shortfall"]
     share = draws["commitment_funding_share"][:, None]
     other = share * np.maximum(net.op_cash_flow, 0.0)
-    margin_loss = net.ai_revenue * s * draws["revenue_margin"][:, None]
-    mat = _commitment_matrix(net)
+    margin_loss = net.ai_revenue * s[:, None] * draws["revenue_margin"][:, None]
     ones = np.ones(state.paths)
     if len(net.comm_annual) == 0:
         state.loss[:, :, 0] += margin_loss
         return CommitmentOutcome(np.zeros((state.paths, 0)), ones, ones)
-    # clear only the firms in the commitment graph (a few dozen at most)
-    nodes = np.flatnonzero((mat.sum(axis=0) + mat.sum(axis=1)) > 0)
-    sub = mat[np.ix_(nodes, nodes)]
-    pb = sub.sum(axis=1)
-    required = np.maximum(pb - other[:, nodes] - sub.sum(axis=0), 0.0)
-    expected = np.maximum(net.ai_revenue[nodes], required)
-    shocked = kernels.clear(sub, expected * (1.0 - s) + other[:, nodes])
-    today = kernels.clear(sub, net.ai_revenue[nodes] + other[:, nodes])
-    ratio = np.ones((state.paths, net.n_inst))
-    ratio_t = np.ones((state.paths, net.n_inst))
-    safe = np.where(pb > 0, pb, 1.0)
-    ratio[:, nodes] = np.where(pb > 0, shocked.payments / safe, 1.0)
-    ratio_t[:, nodes] = np.where(pb > 0, today.payments / safe, 1.0)
-    paid = ratio[:, net.comm_payer] * net.comm_annual
+    today_rev = np.broadcast_to(net.ai_revenue, other.shape)
+    base = assumed_revenue(net, other) if baseline == "assumed" else today_rev
+    paid = kernels.commitments(net, base, other, s)
+    paid_today = kernels.commitments(net, today_rev, other, np.zeros(state.paths))
     lost = np.where(net.comm_to_spv, 0.0, np.maximum(net.comm_annual - paid, 0.0))
     missed = np.zeros((state.paths, net.n_inst))
     np.add.at(missed.T, net.comm_payee, lost.T)
     state.loss[:, :, 0] += margin_loss + missed
-    total = net.comm_annual.sum()
-    surv = paid.sum(axis=1) / total
-    backed = (ratio_t[:, net.comm_payer] * net.comm_annual).sum(axis=1) / total
+    obl = net.comm_obligation if net.comm_obligation.shape == net.comm_annual.shape else None
+    w = net.comm_annual if obl is None else net.comm_annual * obl
+    total = float(w.sum())
+    if total <= 0:
+        return CommitmentOutcome(paid, ones, ones)
+    surv = (paid * (w > 0)).sum(axis=1) / total
+    backed = (paid_today * (w > 0)).sum(axis=1) / total
     return CommitmentOutcome(paid, surv, backed)
 
 
@@ -366,6 +377,8 @@ def leases_and_tranches(
         v_base = np.zeros(p) + c_end_base
         v = np.zeros(p) + c_end
         v_walk_total = np.zeros(p)
+        table = net.waterfall[di] if net.waterfall else None
+        ordinal = np.zeros((p, len(d.lease_rent)), dtype=np.int64)
         for lj in range(len(d.lease_rent)):
             rent = d.lease_rent[lj]
             w = rent / rent_tot if rent_tot > 0 else 1.0 / len(d.lease_rent)
@@ -403,13 +416,25 @@ def leases_and_tranches(
             v_walk_total += walk
             walked[:, li] = walk
             reneg[:, li] = rn
+            ordinal[:, lj] = np.where(~solvent, 3, np.where(walk, 2, np.where(rn, 1, 0)))
             li += 1
-        v = np.minimum(v, v_base)
-        deal_loss[:, di] = np.minimum(v_base - v, d.capital)
-        pay = kernels.tranche_payoff(v, d.tranche_attach, d.tranche_detach, d.capital)
-        pay_b = kernels.tranche_payoff(v_base, d.tranche_attach, d.tranche_detach, d.capital)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            price = np.where(pay_b > 1e-12, pay / np.where(pay_b > 1e-12, pay_b, 1.0), 1.0)
+        if table is not None:
+            # the credit engine's waterfall, tabulated per run (boombust.stress.waterfall)
+            worst = np.zeros((p, table.n_tenants), dtype=np.int64)
+            for lj in range(len(d.lease_rent)):
+                k = int(table.lease_tenant[lj])
+                worst[:, k] = np.maximum(worst[:, k], ordinal[:, lj])
+            cell = worst @ (4 ** np.arange(table.n_tenants - 1, -1, -1, dtype=np.int64))
+            loss = interpolate(table, cell, life, draws["rent_haircut"], t)
+            price = 1.0 - loss
+            deal_loss[:, di] = loss @ d.tranche_notional
+        else:
+            v = np.minimum(v, v_base)
+            deal_loss[:, di] = np.minimum(v_base - v, d.capital)
+            pay = kernels.tranche_payoff(v, d.tranche_attach, d.tranche_detach, d.capital)
+            pay_b = kernels.tranche_payoff(v_base, d.tranche_attach, d.tranche_detach, d.capital)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                price = np.where(pay_b > 1e-12, pay / np.where(pay_b > 1e-12, pay_b, 1.0), 1.0)
         nt = len(d.tranche_notional)
         tr_price[:, ti : ti + nt] = price
         for tj in range(nt):
