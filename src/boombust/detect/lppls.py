@@ -105,6 +105,7 @@ class LPPLSSearch(BaseModel):
     max_iter: int = Field(20, ge=0, le=10_000)
     rtol: float = Field(1e-8, ge=0.0, lt=1.0)
     sweep: bool = True
+    newton: bool = True
 
     @classmethod
     def fast(cls, **overrides: Any) -> LPPLSSearch:
@@ -323,6 +324,7 @@ def fit_windows(
         int(search.max_iter),
         float(search.rtol),
         bool(search.sweep),
+        bool(search.newton),
         out,
     )
     errs = np.empty((sorted_dt.shape[0], 2))
