@@ -157,7 +157,10 @@ def test_newton_hessian_matches_finite_differences() -> None:
     np.testing.assert_allclose(hess, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
     fd_grad = np.array(
         [
-            (_half_sse(p0 + eye[i] * h[i], t, y, scale) - _half_sse(p0 - eye[i] * h[i], t, y, scale))
+            (
+                _half_sse(p0 + eye[i] * h[i], t, y, scale)
+                - _half_sse(p0 - eye[i] * h[i], t, y, scale)
+            )
             / (2 * h[i])
             for i in range(7)
         ]

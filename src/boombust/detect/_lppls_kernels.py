@@ -52,6 +52,10 @@ IntArray = NDArray[np.int64]
 DT_FLOOR = 1e-9
 #: relative pivot below which the 3x3 normal matrix counts as singular
 PIVOT_RTOL = 1e-13
+#: a polish stops on a small SSE gain only if the step was this lightly damped
+LAM_CONVERGED = 1e-2
+#: neighbouring windows' fits closer than this fraction of each range share a basin
+SAME_BASIN = 0.005
 
 
 @_jit
@@ -463,6 +467,42 @@ def _solve_small(a: FloatArray, b: FloatArray, x: FloatArray) -> bool:
 
 
 @_jit
+def _solve_spd(a: FloatArray, b: FloatArray, x: FloatArray) -> bool:
+    """Solve ``a x = b`` by Cholesky (in place); False unless ``a`` is positive definite.
+
+    Used for the damped Newton step: refusing an indefinite model (and damping more)
+    keeps the iteration away from saddle points of the cost.
+    """
+    n = b.shape[0]
+    for j in range(n):
+        d = a[j, j]
+        for k in range(j):
+            d -= a[j, k] * a[j, k]
+        if not (d > 0.0) or not math.isfinite(d):
+            return False
+        d = math.sqrt(d)
+        a[j, j] = d
+        for i in range(j + 1, n):
+            v = a[i, j]
+            for k in range(j):
+                v -= a[i, k] * a[j, k]
+            a[i, j] = v / d
+    for i in range(n):
+        v = b[i]
+        for k in range(i):
+            v -= a[i, k] * x[k]
+        x[i] = v / a[i, i]
+    for i in range(n - 1, -1, -1):
+        v = x[i]
+        for k in range(i + 1, n):
+            v -= a[k, i] * x[k]
+        x[i] = v / a[i, i]
+        if not math.isfinite(x[i]):
+            return False
+    return True
+
+
+@_jit
 def polish(
     t: FloatArray,
     y: FloatArray,
@@ -474,7 +514,7 @@ def polish(
     max_iter: int,
     rtol: float,
     lin: FloatArray,
-    newton: bool,
+    newton_after: int,
 ) -> float:
     """Bounded Levenberg–Marquardt with variable projection, in place on ``theta``.
 
@@ -501,7 +541,8 @@ def polish(
     lam = 1e-3
     nu = 2.0
     gain = 0.0
-    for _it in range(max_iter):
+    for it in range(max_iter):
+        newton = it >= newton_after
         _jacobian_normal(y, start, theta[1], theta[2], lin, cache, jtj, jtr, gdiag, newton)
         accepted = False
         for _inner in range(12):
@@ -523,7 +564,10 @@ def polish(
                             amat[q, 4 + p] = 0.0
                         amat[4 + p, 4 + p] = 1.0
                         bvec[4 + p] = 0.0
-                ok = _solve_small(amat, bvec, step)
+                if newton:
+                    ok = _solve_spd(amat, bvec, step)
+                else:
+                    ok = _solve_small(amat, bvec, step)
                 if not ok:
                     break
                 changed = False
@@ -584,7 +628,7 @@ def polish(
                 break
             lam *= nu
             nu *= 2.0
-        if not accepted or gain <= rtol * sse:
+        if not accepted or (gain <= rtol * sse and lam <= LAM_CONVERGED):
             break
     return sse
 
@@ -611,7 +655,7 @@ def fit_nested_windows(
     max_iter: int,
     rtol: float,
     sweep: bool,
-    newton: bool,
+    newton_after: int,
     out: FloatArray,
 ) -> None:
     """Best LPPLS fit of every nested window ``t[starts[j]:]``.
@@ -665,13 +709,15 @@ def fit_nested_windows(
                     continue
                 for p in range(3):
                     cand[p] = prev[p]
-            sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, newton)
+            sse_c = polish(
+                t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter
+            )
             if sse_c < sse:
                 sse = sse_c
                 for p in range(3):
                     theta[p] = cand[p]
         if math.isfinite(sse):
-            sse = polish(t, y, starts[jj], theta, lo, hi, scale, max_iter, rtol, lin, newton)
+            sse = polish(t, y, starts[jj], theta, lo, hi, scale, max_iter, rtol, lin, newton_after)
         if math.isfinite(sse):
             for p in range(3):
                 out[jj, p] = theta[p]
@@ -691,13 +737,20 @@ def fit_nested_windows(
         hi[0] = tc_hi[jj]
         if not (lo[0] <= out[jj - 1, 0] <= hi[0]):
             continue
+        if math.isfinite(out[jj, 7]):
+            # the neighbour's fit sits in this window's basin already: nothing to gain
+            same = abs(out[jj - 1, 0] - out[jj, 0]) <= SAME_BASIN * (hi[0] - lo[0])
+            same = same and abs(out[jj - 1, 1] - out[jj, 1]) <= SAME_BASIN * (m_hi - m_lo)
+            same = same and abs(out[jj - 1, 2] - out[jj, 2]) <= SAME_BASIN * (w_hi - w_lo)
+            if same:
+                continue
         for p in range(3):
             cand[p] = out[jj - 1, p]
         # screen first; polish to convergence only if the screened start already wins
-        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, newton)
+        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter)
         if not (sse_c < out[jj, 7] or not math.isfinite(out[jj, 7])):
             continue
-        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, max_iter, rtol, lin_c, newton)
+        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, max_iter, rtol, lin_c, newton_after)
         if sse_c < out[jj, 7] or not math.isfinite(out[jj, 7]):
             for p in range(3):
                 out[jj, p] = cand[p]
@@ -735,7 +788,7 @@ def bootstrap_refits(
     draws: IntArray,
     max_iter: int,
     rtol: float,
-    newton: bool,
+    newton_after: int,
     out: FloatArray,
 ) -> None:
     """Refit synthetic series ``fit + resampled residuals`` (Trust, Shanghai-2015 §3).
@@ -759,7 +812,7 @@ def bootstrap_refits(
             ys[i] = mu[i] + resid[draws[r, i]]
         for p in range(3):
             theta[p] = theta0[p]
-        sse = polish(tw, ys, 0, theta, lo, hi, scale, max_iter, rtol, lin, newton)
+        sse = polish(tw, ys, 0, theta, lo, hi, scale, max_iter, rtol, lin, newton_after)
         for p in range(3):
             out[r, p] = theta[p]
         for p in range(4):

@@ -101,11 +101,11 @@ class LPPLSSearch(BaseModel):
     grid_m: int = Field(6, ge=1, le=256)
     grid_omega: int = Field(16, ge=1, le=512)
     n_starts: int = Field(4, ge=1, le=512)
-    screen_iter: int = Field(4, ge=0, le=10_000)
+    screen_iter: int = Field(3, ge=0, le=10_000)
     max_iter: int = Field(20, ge=0, le=10_000)
     rtol: float = Field(1e-8, ge=0.0, lt=1.0)
     sweep: bool = True
-    newton: bool = True
+    newton_after: int = Field(0, ge=0, le=10_000)
 
     @classmethod
     def fast(cls, **overrides: Any) -> LPPLSSearch:
@@ -253,7 +253,7 @@ def grid_axes(
     [0, 1), a Cranley–Patterson rotation drawn from the seed) inside each cell. The tc
     axis maps ``u in [-1, 1]`` to ``sign(u) u^2`` so that it is denser near t2.
     """
-    off = np.full(3, 0.5) if shift is None else np.asarray(shift, dtype=float)
+    off = np.full(3, 0.5) if shift is None else 0.25 + 0.5 * np.asarray(shift, dtype=float)
     lo_f, hi_f = search.tc_fraction
     u = (np.arange(search.grid_tc) + off[0]) / search.grid_tc
     # piecewise-quadratic map of [0,1] onto [lo_f, hi_f] with zero slope at tc = t2 (if inside)
@@ -324,7 +324,7 @@ def fit_windows(
         int(search.max_iter),
         float(search.rtol),
         bool(search.sweep),
-        bool(search.newton),
+        int(search.newton_after),
         out,
     )
     errs = np.empty((sorted_dt.shape[0], 2))
