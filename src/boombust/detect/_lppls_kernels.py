@@ -518,10 +518,15 @@ def polish(
 ) -> float:
     """Bounded Levenberg–Marquardt with variable projection, in place on ``theta``.
 
-    Each step solves the damped 7x7 Gauss–Newton system of (A, B, C1, C2, tc, m, w),
-    keeps the (tc, m, w) part, clips it to the box ``[lo, hi]`` and re-solves the
-    linear parameters exactly, so the cost never increases. Returns the final SSE and
-    leaves the linear parameters in ``lin``.
+    Each step solves a damped 7x7 system of (A, B, C1, C2, tc, m, w), keeps the
+    (tc, m, w) part, clips it to the box ``[lo, hi]`` and re-solves the linear
+    parameters exactly, so the cost never increases. Iterations ``< newton_after`` use
+    the Gauss–Newton matrix J'J (robust far from a minimum); later ones the exact
+    Hessian (Newton: quadratic convergence on this large-residual problem, where
+    Gauss–Newton is only linear), solved by Cholesky so that an indefinite model is
+    refused and damped further. The damping ``lam * diag(J'J)`` follows Nielsen's
+    gain-ratio rule. A polish stops when a lightly damped step gains less than
+    ``rtol * sse``. Returns the final SSE and leaves the linear parameters in ``lin``.
     """
     npt = t.shape[0] - start
     cache = np.empty((npt, 5))
@@ -564,10 +569,7 @@ def polish(
                             amat[q, 4 + p] = 0.0
                         amat[4 + p, 4 + p] = 1.0
                         bvec[4 + p] = 0.0
-                if newton:
-                    ok = _solve_spd(amat, bvec, step)
-                else:
-                    ok = _solve_small(amat, bvec, step)
+                ok = _solve_spd(amat, bvec, step) if newton else _solve_small(amat, bvec, step)
                 if not ok:
                     break
                 changed = False
