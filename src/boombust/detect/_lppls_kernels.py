@@ -52,8 +52,6 @@ IntArray = NDArray[np.int64]
 DT_FLOOR = 1e-9
 #: relative pivot below which the 3x3 normal matrix counts as singular
 PIVOT_RTOL = 1e-13
-#: a polish stops on a small SSE gain only if the step was this lightly damped
-LAM_CONVERGED = 1e-2
 #: neighbouring windows' fits closer than this fraction of each range share a basin
 SAME_BASIN = 0.005
 
@@ -525,8 +523,7 @@ def polish(
     Hessian (Newton: quadratic convergence on this large-residual problem, where
     Gauss–Newton is only linear), solved by Cholesky so that an indefinite model is
     refused and damped further. The damping ``lam * diag(J'J)`` follows Nielsen's
-    gain-ratio rule. A polish stops when a lightly damped step gains less than
-    ``rtol * sse``. Returns the final SSE and leaves the linear parameters in ``lin``.
+    gain-ratio rule. A polish stops when a step gains less than ``rtol * sse``. Returns the final SSE and leaves the linear parameters in ``lin``.
     """
     npt = t.shape[0] - start
     cache = np.empty((npt, 5))
@@ -630,7 +627,7 @@ def polish(
                 break
             lam *= nu
             nu *= 2.0
-        if not accepted or (gain <= rtol * sse and lam <= LAM_CONVERGED):
+        if not accepted or gain <= rtol * sse:
             break
     return sse
 
