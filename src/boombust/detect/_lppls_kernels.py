@@ -523,7 +523,8 @@ def polish(
     Hessian (Newton: quadratic convergence on this large-residual problem, where
     Gauss–Newton is only linear), solved by Cholesky so that an indefinite model is
     refused and damped further. The damping ``lam * diag(J'J)`` follows Nielsen's
-    gain-ratio rule. A polish stops when a step gains less than ``rtol * sse``. Returns the final SSE and leaves the linear parameters in ``lin``.
+    gain-ratio rule. A polish stops when a step gains less than ``rtol * sse``.
+    Returns the final SSE and leaves the linear parameters in ``lin``.
     """
     npt = t.shape[0] - start
     cache = np.empty((npt, 5))
