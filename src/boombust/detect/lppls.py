@@ -79,8 +79,10 @@ class LPPLSSearch(BaseModel):
     m, omega
         Bounds of the power-law exponent and of the log-angular frequency.
     grid_tc, grid_m, grid_omega
-        Points of the deterministic starting grid (mid-points of equal cells; the tc
-        axis is denser near t2). The grid is scanned for every window at once.
+        Points of the deterministic starting grid (mid-points of equal cells, or
+        seeded points in their middle half; the tc axis is denser near t2). The grid
+        is scanned for every window at once. The omega axis is the finest (40): the
+        cost oscillates in omega, and a coarse axis misses basins (seed spread).
     n_starts, screen_iter
         Per window, the ``n_starts`` best grid points (distinct tc) and the fit of the
         next larger window get ``screen_iter`` Levenberg–Marquardt iterations each.
@@ -94,8 +96,8 @@ class LPPLSSearch(BaseModel):
     newton_after
         LM iterations of a final polish that use the Gauss–Newton matrix before it
         switches to the exact Hessian (Newton). 0 (default): Newton throughout, which
-        converges in ~3 iterations where Gauss–Newton needs ~10–20 on this
-        large-residual problem. Screening iterations always use Gauss–Newton (more
+        needs ~6 iterations where Gauss–Newton needs ~11 (up to 20) on this
+        large-residual problem; also used by the Trust bootstrap refits. Screening iterations always use Gauss–Newton (more
         robust far from a minimum).
     """
 
