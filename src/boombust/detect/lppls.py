@@ -97,8 +97,8 @@ class LPPLSSearch(BaseModel):
         LM iterations of a final polish that use the Gauss–Newton matrix before it
         switches to the exact Hessian (Newton). 0 (default): Newton throughout, which
         needs ~6 iterations where Gauss–Newton needs ~11 (up to 20) on this
-        large-residual problem; also used by the Trust bootstrap refits. Screening iterations always use Gauss–Newton (more
-        robust far from a minimum).
+        large-residual problem; also used by the Trust bootstrap refits. Screening
+        iterations always use Gauss–Newton (more robust far from a minimum).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
