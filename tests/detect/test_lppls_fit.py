@@ -96,25 +96,100 @@ def test_numba_and_python_kernels_agree_bitwise() -> None:
         outs.append((best_sse, best_par))
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    polished = []
-    for fn in (K.polish, K.polish.py_func):  # type: ignore[attr-defined]
-        theta = np.array([5.0, 0.6, 7.0])
-        lin = np.empty(4)
-        sse = fn(
-            t,
-            y,
-            0,
-            theta,
-            np.array([-8.0, 0.0, 1.0]),
-            np.array([8.0, 2.0, 50.0]),
-            40.0,
-            8,
-            0.0,
-            lin,
-        )
-        polished.append((sse, theta, lin))
-    assert polished[0][0] == polished[1][0]
-    np.testing.assert_array_equal(polished[0][1], polished[1][1])
+    for newton_after in (0, 3, 99):  # Newton, Gauss–Newton then Newton, Gauss–Newton
+        polished = []
+        for fn in (K.polish, K.polish.py_func):  # type: ignore[attr-defined]
+            theta = np.array([5.0, 0.6, 7.0])
+            lin = np.empty(4)
+            sse = fn(
+                t,
+                y,
+                0,
+                theta,
+                np.array([-8.0, 0.0, 1.0]),
+                np.array([8.0, 2.0, 50.0]),
+                40.0,
+                8,
+                0.0,
+                lin,
+                newton_after,
+            )
+            polished.append((sse, theta, lin))
+        assert polished[0][0] == polished[1][0]
+        np.testing.assert_array_equal(polished[0][1], polished[1][1])
+        np.testing.assert_array_equal(polished[0][2], polished[1][2])
+
+
+def _half_sse(p: np.ndarray, t: np.ndarray, y: np.ndarray, scale: float) -> float:
+    a, b, c1, c2, tc, m, w = p
+    lg = np.log(np.abs(tc - t) / scale)
+    mu = a + np.exp(m * lg) * (b + c1 * np.cos(w * lg) + c2 * np.sin(w * lg))
+    return 0.5 * float(np.sum((y - mu) ** 2))
+
+
+def test_newton_hessian_matches_finite_differences() -> None:
+    # The Newton polish uses the exact Hessian of SSE/2 in (A, B, C1, C2, tc, m, omega)
+    # (Gauss–Newton J'J minus sum r_i d2 mu_i); check it and the gradient J'r against
+    # central finite differences of the closed-form cost at a point with large residuals.
+    rng = np.random.default_rng(0)
+    t = np.arange(-200.0, 1.0)
+    scale = 200.0
+    y = 0.3 * rng.standard_normal(t.size)
+    tc, m, w = 12.3, 0.55, 7.7
+    lin = np.array([0.1, -0.5, 0.05, 0.02])
+    cache = np.empty((t.size, 5))
+    K._profile_cached(t, y, 0, tc, m, w, scale, np.empty(4), cache)
+    hess, grad, gdiag = np.empty((7, 7)), np.empty(7), np.empty(7)
+    K._jacobian_normal(y, 0, m, w, lin, cache, hess, grad, gdiag, True)
+    p0 = np.r_[lin, tc, m, w]
+    h = np.array([1e-4, 1e-4, 1e-4, 1e-4, 1e-3, 1e-4, 1e-3])
+    eye = np.eye(7)
+    fd = np.empty((7, 7))
+    for i in range(7):
+        for j in range(7):
+            ei, ej = eye[i] * h[i], eye[j] * h[j]
+            fd[i, j] = (
+                _half_sse(p0 + ei + ej, t, y, scale)
+                - _half_sse(p0 + ei - ej, t, y, scale)
+                - _half_sse(p0 - ei + ej, t, y, scale)
+                + _half_sse(p0 - ei - ej, t, y, scale)
+            ) / (4 * h[i] * h[j])
+    np.testing.assert_allclose(hess, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
+    fd_grad = np.array(
+        [
+            (
+                _half_sse(p0 + eye[i] * h[i], t, y, scale)
+                - _half_sse(p0 - eye[i] * h[i], t, y, scale)
+            )
+            / (2 * h[i])
+            for i in range(7)
+        ]
+    )
+    np.testing.assert_allclose(-grad, fd_grad, rtol=1e-6, atol=1e-9)
+    gn = np.empty((7, 7))
+    K._jacobian_normal(y, 0, m, w, lin, cache, gn, grad, gdiag, False)
+    np.testing.assert_array_equal(gdiag, np.diag(gn))
+    assert not np.allclose(gn, hess)  # the second-order term matters here
+
+
+def test_newton_and_gauss_newton_polish_reach_the_same_minimum() -> None:
+    # Both polishes are descent methods on the same profiled cost; started in the same
+    # basin they must stop at the same local minimum (Newton in far fewer iterations).
+    close = _nasdaq().loc["1998-09-01":"1999-12-31"]
+    y = np.log(close.to_numpy())
+    y = y - y.mean()
+    dt = y.size - 1
+    t = np.arange(-dt, 1.0)
+    lo, hi = np.array([-0.2 * dt, 0.0, 1.0]), np.array([0.2 * dt, 2.0, 50.0])
+    fit = fit_lppls(close)
+    start = np.array([fit.tc + 3.0, fit.m * 0.9, fit.omega * 1.05])
+    out = {}
+    for newton_after in (0, 10_000):  # Newton throughout / Gauss–Newton throughout
+        theta = start.copy()
+        sse = K.polish(t, y, 0, theta, lo, hi, float(dt), 500, 1e-14, np.empty(4), newton_after)
+        out[newton_after] = (sse, theta)
+    assert out[0][0] == pytest.approx(out[10_000][0], rel=1e-9)
+    np.testing.assert_allclose(out[0][1], out[10_000][1], rtol=1e-4)
 
 
 def test_recovers_noise_free_parameters() -> None:
@@ -268,7 +343,7 @@ def test_nested_driver_numba_equals_python() -> None:
     outs = []
     for fn in (K.fit_nested_windows, K.fit_nested_windows.py_func):  # type: ignore[attr-defined]
         out = np.empty((3, 8))
-        fn(*args, *grid, True, out)
+        fn(*args, *grid, True, 0, out)
         outs.append(out)
     np.testing.assert_array_equal(outs[0], outs[1])
 
@@ -288,3 +363,20 @@ def test_best_fit_beats_random_points_of_the_search_space(u: tuple[float, float,
     lin = np.empty(4)
     sse = K.profile_sse(np.arange(-dt, 1.0), y - y.mean(), 0, tc, m, w, float(dt), lin)
     assert fit.sse <= sse * (1 + 1e-9)
+
+
+def test_seeded_grid_shift_stays_inside_the_cells() -> None:
+    # A seed jitters each grid point within the middle half of its cell, so no start
+    # lands on the degenerate edges of the box (m -> 0 makes (tc-t)^m collinear with A).
+    from boombust.detect.lppls import grid_axes
+
+    search = LPPLSSearch(tc_fraction=(0.0, 0.2), grid_tc=4, grid_m=4, grid_omega=4)
+    for u in (0.0, 0.999999):
+        tcs, ms, w0, dw, _ = grid_axes(search, 100.0, np.full(3, u))
+        cell_m = (ms - 0.0) / 0.5  # cells of width 0.5 on [0, 2]
+        frac_m = cell_m - np.floor(cell_m)
+        assert np.all((frac_m >= 0.25 - 1e-9) & (frac_m <= 0.75 + 1e-9))
+        assert 1.0 + 0.25 * dw - 1e-9 <= w0 <= 1.0 + 0.75 * dw + 1e-9
+        u_tc = tcs / 20.0  # linear tc axis (t2 not strictly inside the range)
+        frac_tc = u_tc * 4 - np.floor(u_tc * 4)
+        assert np.all((frac_tc >= 0.25 - 1e-9) & (frac_tc <= 0.75 + 1e-9))

@@ -143,14 +143,14 @@ def test_too_little_history_is_an_input_error() -> None:
 @pytest.mark.slow
 def test_confidence_at_the_peak_is_stable_across_seeds() -> None:
     # The peer's confidence at the March-2000 peak swings 0.03–0.15 with restarts alone
-    # (issue 5); ours moves by less than 0.05 between seeds (full Table 1 windows).
+    # (issue 5); ours moves by less than 0.05 across seeds 0-7 (full Table 1 windows).
     close = _nasdaq()
     spec = DSLPPLSSpec(n_bootstrap=0)
     values = [
         ds_lppls_indicators(close, start="2000-03-10", spec=spec, seed=s).confidence_pos[0]
-        for s in (0, 1)
+        for s in range(8)
     ]
-    assert abs(values[0] - values[1]) < 0.05
+    assert max(values) - min(values) < 0.05
 
 
 @pytest.mark.slow

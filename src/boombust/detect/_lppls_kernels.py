@@ -52,6 +52,8 @@ IntArray = NDArray[np.int64]
 DT_FLOOR = 1e-9
 #: relative pivot below which the 3x3 normal matrix counts as singular
 PIVOT_RTOL = 1e-13
+#: neighbouring windows' fits closer than this fraction of each range share a basin
+SAME_BASIN = 0.005
 
 
 @_jit
@@ -356,8 +358,15 @@ def _jacobian_normal(
     cache: FloatArray,
     jtj: FloatArray,
     jtr: FloatArray,
+    gdiag: FloatArray,
+    newton: bool,
 ) -> None:
-    """Gauss–Newton normal matrix of the 7-parameter model, from a profile cache."""
+    """Gauss–Newton normal matrix of the 7-parameter model, from a profile cache.
+
+    With ``newton`` the second-order term ``-sum r_i d2 mu_i`` is added, giving the exact
+    Hessian of SSE/2 (Newton's method converges quadratically on this large-residual
+    problem where Gauss–Newton converges only linearly).
+    """
     jtj[:, :] = 0.0
     jtr[:] = 0.0
     aa = lin[0]
@@ -365,6 +374,7 @@ def _jacobian_normal(
     c1 = lin[2]
     c2 = lin[3]
     row = np.empty(7)
+    h2 = np.zeros((7, 7))
     for i in range(start, y.shape[0]):
         k = i - start
         inv_d = cache[k, 0]
@@ -387,6 +397,32 @@ def _jacobian_normal(
             jtr[p] += rp * r
             for q in range(p, 7):
                 jtj[p, q] += rp * row[q]
+        if newton:
+            # second derivatives of mu (0 A, 1 B, 2 C1, 3 C2, 4 tc, 5 m, 6 w), times -r
+            rf = r * f
+            rfl = rf * lg
+            rfd = rf * inv_d
+            q_tc = m * osc + w * dosc
+            osc_b = osc - bb
+            h2[1, 4] -= rfd * m
+            h2[1, 5] -= rfl
+            h2[2, 4] -= rfd * (m * c - w * s)
+            h2[2, 5] -= rfl * c
+            h2[2, 6] += rfl * s
+            h2[3, 4] -= rfd * (m * s + w * c)
+            h2[3, 5] -= rfl * s
+            h2[3, 6] -= rfl * c
+            h2[4, 4] -= rfd * inv_d * ((m - 1.0) * q_tc + m * w * dosc - w * w * osc_b)
+            h2[4, 5] -= rfd * (lg * q_tc + osc)
+            h2[4, 6] -= rfd * (m * lg * dosc + dosc - w * lg * osc_b)
+            h2[5, 5] -= rfl * lg * osc
+            h2[5, 6] -= rfl * lg * dosc
+            h2[6, 6] += rfl * lg * osc_b
+    for p in range(7):
+        gdiag[p] = jtj[p, p]
+        if newton:
+            for q in range(p, 7):
+                jtj[p, q] += h2[p, q]
     for p in range(7):
         for q in range(p):
             jtj[p, q] = jtj[q, p]
@@ -429,6 +465,42 @@ def _solve_small(a: FloatArray, b: FloatArray, x: FloatArray) -> bool:
 
 
 @_jit
+def _solve_spd(a: FloatArray, b: FloatArray, x: FloatArray) -> bool:
+    """Solve ``a x = b`` by Cholesky (in place); False unless ``a`` is positive definite.
+
+    Used for the damped Newton step: refusing an indefinite model (and damping more)
+    keeps the iteration away from saddle points of the cost.
+    """
+    n = b.shape[0]
+    for j in range(n):
+        d = a[j, j]
+        for k in range(j):
+            d -= a[j, k] * a[j, k]
+        if not (d > 0.0) or not math.isfinite(d):
+            return False
+        d = math.sqrt(d)
+        a[j, j] = d
+        for i in range(j + 1, n):
+            v = a[i, j]
+            for k in range(j):
+                v -= a[i, k] * a[j, k]
+            a[i, j] = v / d
+    for i in range(n):
+        v = b[i]
+        for k in range(i):
+            v -= a[i, k] * x[k]
+        x[i] = v / a[i, i]
+    for i in range(n - 1, -1, -1):
+        v = x[i]
+        for k in range(i + 1, n):
+            v -= a[k, i] * x[k]
+        x[i] = v / a[i, i]
+        if not math.isfinite(x[i]):
+            return False
+    return True
+
+
+@_jit
 def polish(
     t: FloatArray,
     y: FloatArray,
@@ -440,13 +512,19 @@ def polish(
     max_iter: int,
     rtol: float,
     lin: FloatArray,
+    newton_after: int,
 ) -> float:
     """Bounded Levenberg–Marquardt with variable projection, in place on ``theta``.
 
-    Each step solves the damped 7x7 Gauss–Newton system of (A, B, C1, C2, tc, m, w),
-    keeps the (tc, m, w) part, clips it to the box ``[lo, hi]`` and re-solves the
-    linear parameters exactly, so the cost never increases. Returns the final SSE and
-    leaves the linear parameters in ``lin``.
+    Each step solves a damped 7x7 system of (A, B, C1, C2, tc, m, w), keeps the
+    (tc, m, w) part, clips it to the box ``[lo, hi]`` and re-solves the linear
+    parameters exactly, so the cost never increases. Iterations ``< newton_after`` use
+    the Gauss–Newton matrix J'J (robust far from a minimum); later ones the exact
+    Hessian (Newton: quadratic convergence on this large-residual problem, where
+    Gauss–Newton is only linear), solved by Cholesky so that an indefinite model is
+    refused and damped further. The damping ``lam * diag(J'J)`` follows Nielsen's
+    gain-ratio rule. A polish stops when a step gains less than ``rtol * sse``.
+    Returns the final SSE and leaves the linear parameters in ``lin``.
     """
     npt = t.shape[0] - start
     cache = np.empty((npt, 5))
@@ -456,6 +534,7 @@ def polish(
         return sse
     jtj = np.empty((7, 7))
     jtr = np.empty(7)
+    gdiag = np.empty(7)
     amat = np.empty((7, 7))
     bvec = np.empty(7)
     step = np.empty(7)
@@ -463,9 +542,11 @@ def polish(
     fixed = np.zeros(3, dtype=np.bool_)
     lin_trial = np.empty(4)
     lam = 1e-3
+    nu = 2.0
     gain = 0.0
-    for _it in range(max_iter):
-        _jacobian_normal(y, start, theta[1], theta[2], lin, cache, jtj, jtr)
+    for it in range(max_iter):
+        newton = it >= newton_after
+        _jacobian_normal(y, start, theta[1], theta[2], lin, cache, jtj, jtr, gdiag, newton)
         accepted = False
         for _inner in range(12):
             # active set: a parameter sitting on a bound whose step points outward is
@@ -477,7 +558,7 @@ def polish(
                 for p in range(7):
                     for q in range(7):
                         amat[p, q] = jtj[p, q]
-                    amat[p, p] = jtj[p, p] * (1.0 + lam) + 1e-300
+                    amat[p, p] = jtj[p, p] + lam * gdiag[p] + 1e-300
                     bvec[p] = jtr[p]
                 for p in range(3):
                     if fixed[p]:
@@ -486,7 +567,7 @@ def polish(
                             amat[q, 4 + p] = 0.0
                         amat[4 + p, 4 + p] = 1.0
                         bvec[4 + p] = 0.0
-                ok = _solve_small(amat, bvec, step)
+                ok = _solve_spd(amat, bvec, step) if newton else _solve_small(amat, bvec, step)
                 if not ok:
                     break
                 changed = False
@@ -500,7 +581,20 @@ def polish(
                 if not changed:
                     break
             if not ok:
-                lam *= 4.0
+                lam *= nu
+                nu *= 2.0
+                continue
+            # predicted SSE decrease of the (linearised) step: 2 d'g - d'JtJ d
+            pred = 0.0
+            for p in range(7):
+                acc = 2.0 * jtr[p]
+                for q in range(7):
+                    acc -= jtj[p, q] * step[q]
+                pred += step[p] * acc
+            if not (pred > 0.0):
+                # not a descent model step (indefinite Hessian): damp more, no evaluation
+                lam *= nu
+                nu *= 2.0
                 continue
             for p in range(3):
                 v = theta[p] + step[4 + p]
@@ -522,10 +616,18 @@ def polish(
                     theta[p] = trial[p]
                 for p in range(4):
                     lin[p] = lin_trial[p]
-                lam = max(lam * 0.2, 1e-12)
+                # Nielsen (1999) damping update from the gain ratio actual / predicted
+                rho = gain / pred
+                tmp = 2.0 * rho - 1.0
+                fac = 1.0 - tmp * tmp * tmp
+                if fac < 1.0 / 3.0:
+                    fac = 1.0 / 3.0
+                lam = max(lam * fac, 1e-12)
+                nu = 2.0
                 accepted = True
                 break
-            lam *= 4.0
+            lam *= nu
+            nu *= 2.0
         if not accepted or gain <= rtol * sse:
             break
     return sse
@@ -553,6 +655,7 @@ def fit_nested_windows(
     max_iter: int,
     rtol: float,
     sweep: bool,
+    newton_after: int,
     out: FloatArray,
 ) -> None:
     """Best LPPLS fit of every nested window ``t[starts[j]:]``.
@@ -606,13 +709,15 @@ def fit_nested_windows(
                     continue
                 for p in range(3):
                     cand[p] = prev[p]
-            sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c)
+            sse_c = polish(
+                t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter
+            )
             if sse_c < sse:
                 sse = sse_c
                 for p in range(3):
                     theta[p] = cand[p]
         if math.isfinite(sse):
-            sse = polish(t, y, starts[jj], theta, lo, hi, scale, max_iter, rtol, lin)
+            sse = polish(t, y, starts[jj], theta, lo, hi, scale, max_iter, rtol, lin, newton_after)
         if math.isfinite(sse):
             for p in range(3):
                 out[jj, p] = theta[p]
@@ -632,13 +737,20 @@ def fit_nested_windows(
         hi[0] = tc_hi[jj]
         if not (lo[0] <= out[jj - 1, 0] <= hi[0]):
             continue
+        if math.isfinite(out[jj, 7]):
+            # the neighbour's fit sits in this window's basin already: nothing to gain
+            same = abs(out[jj - 1, 0] - out[jj, 0]) <= SAME_BASIN * (hi[0] - lo[0])
+            same = same and abs(out[jj - 1, 1] - out[jj, 1]) <= SAME_BASIN * (m_hi - m_lo)
+            same = same and abs(out[jj - 1, 2] - out[jj, 2]) <= SAME_BASIN * (w_hi - w_lo)
+            if same:
+                continue
         for p in range(3):
             cand[p] = out[jj - 1, p]
         # screen first; polish to convergence only if the screened start already wins
-        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c)
+        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter)
         if not (sse_c < out[jj, 7] or not math.isfinite(out[jj, 7])):
             continue
-        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, max_iter, rtol, lin_c)
+        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, max_iter, rtol, lin_c, newton_after)
         if sse_c < out[jj, 7] or not math.isfinite(out[jj, 7]):
             for p in range(3):
                 out[jj, p] = cand[p]
@@ -676,6 +788,7 @@ def bootstrap_refits(
     draws: IntArray,
     max_iter: int,
     rtol: float,
+    newton_after: int,
     out: FloatArray,
 ) -> None:
     """Refit synthetic series ``fit + resampled residuals`` (Trust, Shanghai-2015 §3).
@@ -699,7 +812,7 @@ def bootstrap_refits(
             ys[i] = mu[i] + resid[draws[r, i]]
         for p in range(3):
             theta[p] = theta0[p]
-        sse = polish(tw, ys, 0, theta, lo, hi, scale, max_iter, rtol, lin)
+        sse = polish(tw, ys, 0, theta, lo, hi, scale, max_iter, rtol, lin, newton_after)
         for p in range(3):
             out[r, p] = theta[p]
         for p in range(4):

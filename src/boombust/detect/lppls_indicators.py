@@ -187,6 +187,7 @@ def ds_lppls_day(
                 draws,
                 int(spec.trust_max_iter),
                 float(spec.trust_rtol),
+                int(spec.search.newton_after),
                 out,
             )
             _, bb, cc1, cc2 = to_day_units(out[:, 3:7], out[:, 1], out[:, 2], scale)
