@@ -22,6 +22,7 @@ and values outside a parameter's range are errors naming the file, line and fiel
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -207,15 +208,17 @@ class _Dist(_Frozen):
     reason: str | None = Field(default=None, description="why this value (an assumption)")
     source: str | None = Field(default=None, description="a public source for the value")
 
-    def support(self) -> tuple[float, float]:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take."""
 
     def describe(self) -> str:
         args = self.model_dump(exclude={"reason", "source", "dist"}, exclude_none=True)
         return f"{self.dist}(" + ", ".join(f"{k}={v}" for k, v in args.items()) + ")"  # type: ignore[attr-defined]
 
-    def draw(self, rng: np.random.Generator, n: int) -> NDArray[np.float64]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def draw(self, rng: np.random.Generator, n: int) -> NDArray[np.float64]:
+        """``n`` draws from ``rng``."""
 
 
 _Finite = Annotated[float, Field(allow_inf_nan=False)]
