@@ -115,4 +115,6 @@ def test_a_run_saved_by_the_cli_opens_on_the_runs_page(
     assert panel.ok, panel.message
     assert panel.data["total_loss_mean"] == out["total_loss"]["mean"]
     network = next(c.figure for c in panel.body.children if getattr(c, "id", "") == "run-network")
-    assert "did not store its commitments" in network.layout.annotations[0].text
+    # CLI and dashboard store the same artefacts (StressResult.store_tables), so the
+    # circular-deal network of a CLI run is drawn too
+    assert len(network.data) > 0

@@ -603,39 +603,14 @@ def run_and_store_stress(
     if values:
         sc = sc.with_values(**values)
     res = run_stress(dataset, sc, paths=paths, seed=seed, progress=progress)
-    net = res.network
-    commitments = pd.DataFrame(
-        {
-            "commitment": list(net.comm_ids),
-            "payer": [net.inst_ids[i] for i in net.comm_payer],
-            "payee": [net.inst_ids[i] for i in net.comm_payee],
-            "annual": net.comm_annual,
-            "honoured": res.commitment_honoured,
-        }
-    )
-    tables = {
-        "paths": res.to_frame(),
-        "institutions": res.loss_by_institution().reset_index(names="institution"),
-        "sectors": res.loss_by_sector().reset_index(names="sector"),
-        "sector_steps": res.loss_by_sector_step().reset_index(names="sector"),
-        "tranches": res.tranche_outcomes().reset_index(names="tranche"),
-        "prices": res.price_paths().reset_index(names="asset"),
-        "glt": res.glt().reset_index(names="institution"),
-        "defaults": res.default_order(),
-        "commitments": commitments,
-    }
-    summary = res.summary_dict()
     run = RunStore(runs_dir).save(
         kind="stress",
         spec={**res.provenance.spec, "dashboard_values": dict(values)},
-        tables=tables,
+        tables=res.store_tables(),
         seed=seed,
         dataset_hash=res.provenance.data_hash,
         duration_s=res.duration_s,
-        summary={
-            k: summary[k]
-            for k in ("scenario", "paths", "total_loss", "amplification", "commitments_surviving")
-        },
+        summary=res.store_summary(),
     )
     return run.run_id
 

@@ -145,34 +145,14 @@ def stress(
     if save:
         from boombust.store import RunStore
 
-        tables = {
-            "paths": res.to_frame(),
-            "institutions": res.loss_by_institution().reset_index(names="institution"),
-            "sectors": res.loss_by_sector().reset_index(names="sector"),
-            "sector_steps": res.loss_by_sector_step().reset_index(names="sector"),
-            "tranches": res.tranche_outcomes().reset_index(names="tranche"),
-            "prices": res.price_paths().reset_index(names="asset"),
-            "glt": res.glt().reset_index(names="institution"),
-            "defaults": res.default_order(),
-        }
-        summary = res.summary_dict()
         run = RunStore(runs_dir).save(
             kind="stress",
             spec=res.provenance.spec,
-            tables=tables,
+            tables=res.store_tables(),
             seed=seed,
             dataset_hash=dataset_hash(ds),
             duration_s=res.duration_s,
-            summary={
-                k: summary[k]
-                for k in (
-                    "scenario",
-                    "paths",
-                    "total_loss",
-                    "amplification",
-                    "commitments_surviving",
-                )
-            },
+            summary=res.store_summary(),
         )
         run_id = run.run_id
     if as_json:

@@ -298,6 +298,36 @@ class StressResult:
         out["provenance"] = self.provenance.to_dict()
         return out
 
+    def store_tables(self) -> dict[str, pd.DataFrame]:
+        """The run-store artefacts of this result, one table each (CLI and dashboard)."""
+        net = self.network
+        commitments = pd.DataFrame(
+            {
+                "commitment": list(net.comm_ids),
+                "payer": [net.inst_ids[i] for i in net.comm_payer],
+                "payee": [net.inst_ids[i] for i in net.comm_payee],
+                "annual": net.comm_annual,
+                "honoured": self.commitment_honoured,
+            }
+        )
+        return {
+            "paths": self.to_frame(),
+            "institutions": self.loss_by_institution().reset_index(names="institution"),
+            "sectors": self.loss_by_sector().reset_index(names="sector"),
+            "sector_steps": self.loss_by_sector_step().reset_index(names="sector"),
+            "tranches": self.tranche_outcomes().reset_index(names="tranche"),
+            "prices": self.price_paths().reset_index(names="asset"),
+            "glt": self.glt().reset_index(names="institution"),
+            "defaults": self.default_order(),
+            "commitments": commitments,
+        }
+
+    def store_summary(self) -> dict[str, Any]:
+        """The headline numbers kept in a stored run's manifest."""
+        summary = self.summary_dict()
+        keys = ("scenario", "paths", "total_loss", "amplification", "commitments_surviving")
+        return {k: summary[k] for k in keys}
+
     def to_frame(self) -> pd.DataFrame:
         """One row per path: total loss, loss by step, loss by sector, defaults, key draws."""
         steps = self.loss.sum(axis=1, dtype=np.float64)
