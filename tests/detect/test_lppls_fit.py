@@ -340,12 +340,14 @@ def test_nested_driver_numba_equals_python() -> None:
     dts = 60.0 - starts
     args = (t, y, starts, -0.2 * dts, 0.2 * dts, 0.0, 2.0, 1.0, 50.0)
     grid = (np.array([-6.0, 2.0, 8.0]), np.array([0.5, 1.5]), 2.0, 8.0, 6, 60.0, 2, 2, 6, 1e-8)
-    outs = []
-    for fn in (K.fit_nested_windows, K.fit_nested_windows.py_func):  # type: ignore[attr-defined]
-        out = np.empty((3, 8))
-        fn(*args, *grid, True, 0, out)
-        outs.append(out)
-    np.testing.assert_array_equal(outs[0], outs[1])
+    for stride in (1, 3):  # screening on all points / on every third point
+        outs = []
+        for fn in (K.fit_nested_windows, K.fit_nested_windows.py_func):  # type: ignore[attr-defined]
+            out = np.empty((3, 8))
+            fn(*args, *grid, True, 0, stride, out)
+            outs.append(out)
+        np.testing.assert_array_equal(outs[0], outs[1])
+        assert np.isfinite(outs[0]).all()
 
 
 NASDAQ_WINDOW = np.log(_nasdaq().loc["1998-09-01":"1999-12-31"].to_numpy())

@@ -656,6 +656,7 @@ def fit_nested_windows(
     rtol: float,
     sweep: bool,
     newton_after: int,
+    screen_stride: int,
     out: FloatArray,
 ) -> None:
     """Best LPPLS fit of every nested window ``t[starts[j]:]``.
@@ -663,12 +664,19 @@ def fit_nested_windows(
     1. Grid scan shared by all windows (:func:`scan_grid_nested`): for every window and
        every grid tc, the best (m, w) grid point.
     2. Per window, the ``n_starts`` best of those (distinct tc) plus the polished fit of
-       the next larger window (if inside the bounds) are polished for ``screen_iter``
+       the next larger window (if inside the bounds; else one more grid start; so a
+       single window gets ``n_starts + 1`` grid starts) are polished for ``screen_iter``
        LM iterations; the best is polished to convergence (``max_iter``, ``rtol``).
     3. If ``sweep``, a second sweep from the smallest window to the largest screens
        each window from its smaller neighbour's fit (``screen_iter``), polishes it if it
        already beats the window's fit, and keeps it when the cost is lower, so that a
        good basin found for one window propagates to its neighbours both ways.
+
+    With ``screen_stride > 1`` the grid scan and the screening iterations use every
+    ``screen_stride``-th point of the window (aligned on the last point, so nested
+    windows share them; a window starts at its first subsampled point); candidates are
+    ranked by that subsampled cost, the second sweep compares the full cost, and every
+    final polish uses all points.
 
     ``out`` (W, 8) gets ``tc, m, w, A, B, C1, C2, sse`` per window (linear parameters in
     scaled time), NaN when no candidate gave a finite cost.
@@ -677,7 +685,16 @@ def fit_nested_windows(
     ntc = tcs.shape[0]
     best_sse = np.full((nwin, ntc), np.inf)
     best_par = np.zeros((nwin, ntc, 3))
-    scan_grid_nested(t, y, starts, tc_lo, tc_hi, tcs, ms, w0, dw, nw, scale, best_sse, best_par)
+    stride = max(screen_stride, 1)
+    off = (t.shape[0] - 1) % stride
+    ts = np.ascontiguousarray(t[off::stride])
+    ys = np.ascontiguousarray(y[off::stride])
+    sub_starts = np.empty(nwin, dtype=np.int64)
+    for jj in range(nwin):
+        sub_starts[jj] = (starts[jj] - off + stride - 1) // stride
+    scan_grid_nested(
+        ts, ys, sub_starts, tc_lo, tc_hi, tcs, ms, w0, dw, nw, scale, best_sse, best_par
+    )
     lo = np.empty(3)
     hi = np.empty(3)
     theta = np.empty(3)
@@ -695,8 +712,11 @@ def fit_nested_windows(
         lo[2] = w_lo
         hi[2] = w_hi
         order = np.argsort(best_sse[jj])
+        sub_start = sub_starts[jj]
         sse = np.inf
-        nc = min(n_starts, ntc)
+        warm = have_prev and lo[0] <= prev[0] <= hi[0]
+        # without the neighbour's fit as a start, one more grid start takes its place
+        nc = min(n_starts if warm else n_starts + 1, ntc)
         for r in range(nc + 1):
             if r < nc:
                 a = order[r]
@@ -705,12 +725,12 @@ def fit_nested_windows(
                 for p in range(3):
                     cand[p] = best_par[jj, a, p]
             else:
-                if not (have_prev and lo[0] <= prev[0] <= hi[0]):
+                if not warm:
                     continue
                 for p in range(3):
                     cand[p] = prev[p]
             sse_c = polish(
-                t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter
+                ts, ys, sub_start, cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter
             )
             if sse_c < sse:
                 sse = sse_c
@@ -747,7 +767,12 @@ def fit_nested_windows(
         for p in range(3):
             cand[p] = out[jj - 1, p]
         # screen first; polish to convergence only if the screened start already wins
-        sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter)
+        sub_start = sub_starts[jj]
+        sse_c = polish(
+            ts, ys, sub_start, cand, lo, hi, scale, screen_iter, rtol, lin_c, screen_iter
+        )
+        if stride > 1 and math.isfinite(sse_c):
+            sse_c = profile_sse(t, y, starts[jj], cand[0], cand[1], cand[2], scale, lin_c)
         if not (sse_c < out[jj, 7] or not math.isfinite(out[jj, 7])):
             continue
         sse_c = polish(t, y, starts[jj], cand, lo, hi, scale, max_iter, rtol, lin_c, newton_after)
