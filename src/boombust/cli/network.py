@@ -106,6 +106,15 @@ def _located(files: dict[str, Path]) -> Iterator[None]:
         raise InputError(issues) from None
 
 
+def _emit(result: Any, *, as_json: bool, plot: Path | None) -> None:
+    """Save the figure if asked, then print the result as JSON or as its summary."""
+    _save(plot, result)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+
+
 def _save(fig_path: Path | None, result: Any) -> None:
     if fig_path is None:
         return
@@ -144,11 +153,7 @@ def cycles(
     from boombust.network.circular import analyze_circularity
 
     result = analyze_circularity(_load_graph(dataset, False), basis=basis, max_length=max_length)
-    _save(plot, result)
-    if as_json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.summary())
+    _emit(result, as_json=as_json, plot=plot)
 
 
 @app.command()
@@ -205,11 +210,7 @@ def clear(
         e = read_vector_csv(external, name="external")
         with _located({"liabilities": liabilities, "external": external}):
             result = clear_network(mat, e, alpha=alpha, beta=beta, names=_row_names(mat.shape[0]))
-        _save(plot, result)
-        if as_json:
-            echo_json(result.to_dict())
-        else:
-            typer.echo(result.summary())
+        _emit(result, as_json=as_json, plot=plot)
         return
     if dataset is None:
         _usage("give a dataset (e.g. ai-2025) or --liabilities L.csv --external e.csv")
@@ -255,11 +256,7 @@ def curve(
     graph = _load_graph(dataset, include_liquid)
     grid = np.linspace(0.0, top if top is not None else default_revenue_top(graph), points)
     result = commitment_clearing_curve(graph, grid)
-    _save(plot, result)
-    if as_json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.summary())
+    _emit(result, as_json=as_json, plot=plot)
 
 
 @app.command()
@@ -311,8 +308,4 @@ def debtrank(
     run = debtrank_single_hit if variant == "single-hit" else debtrank_linear
     with _located(files):
         result = run(a, c, s, names=_row_names(n))
-    _save(plot, result)
-    if as_json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.summary())
+    _emit(result, as_json=as_json, plot=plot)

@@ -8,13 +8,25 @@
 
 from __future__ import annotations
 
-from boombust.detect.critical_values import (
-    NullDistribution,
-    mc_critical_values,
-    wild_bootstrap_hlst,
-    wild_bootstrap_ps,
-)
-from boombust.detect.psy import ADFResult, Episode, PSYResult, PSYSpec, PSYWarning, adf, psy_test
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from boombust.detect.critical_values import (
+        NullDistribution,
+        mc_critical_values,
+        wild_bootstrap_hlst,
+        wild_bootstrap_ps,
+    )
+    from boombust.detect.psy import (
+        ADFResult,
+        Episode,
+        PSYResult,
+        PSYSpec,
+        PSYWarning,
+        adf,
+        psy_test,
+    )
 
 __all__ = [
     "ADFResult",
@@ -29,3 +41,26 @@ __all__ = [
     "wild_bootstrap_hlst",
     "wild_bootstrap_ps",
 ]
+
+# The PSY names load on first use: importing a sibling module (``boombust.detect.runup``)
+# must not pay for compiling the explosive-root kernels.
+_LAZY = {
+    **dict.fromkeys(
+        ("NullDistribution", "mc_critical_values", "wild_bootstrap_hlst", "wild_bootstrap_ps"),
+        "boombust.detect.critical_values",
+    ),
+    **dict.fromkeys(
+        ("ADFResult", "Episode", "PSYResult", "PSYSpec", "PSYWarning", "adf", "psy_test"),
+        "boombust.detect.psy",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'boombust.detect' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -281,6 +281,32 @@ def _sequence_cvs(
     return bsadf_cv, _quantile_rows(badf), badf_cv
 
 
+def _simulated_distribution(
+    method: str,
+    settings: dict[str, Any],
+    stats: FloatArray,
+    bsadf: NDArray[np.float32],
+    badf: NDArray[np.float32],
+) -> NullDistribution:
+    """Sorted ADF/SADF/GSADF draws and the sequence critical values of one simulation."""
+    seq_cv = _sequence_cvs(bsadf, badf)
+    return NullDistribution(
+        method=method,
+        n=int(settings["n"]),
+        minw=int(settings["minw"]),
+        lag=int(settings["lag"]),
+        nrep=int(settings["nrep"]),
+        seed=int(settings["seed"]),
+        settings=settings,
+        adf=_f32(np.sort(stats[:, 0])),
+        sadf=_f32(np.sort(stats[:, 1])),
+        gsadf=_f32(np.sort(stats[:, 2])),
+        bsadf_cv=_f32(seq_cv[0]),
+        bsadf_cv_conservative=_f32(seq_cv[1]),
+        badf_cv=_f32(seq_cv[2]),
+    )
+
+
 def _mc_paths(size: int, child: np.random.SeedSequence, n: int, null: str) -> FloatArray:
     """Null paths ``y_t = d + y_{t-1} + ε_t``, ``y_1 = d + ε_1``; ``d = 0`` (rw) or ``1/n``."""
     rng = np.random.default_rng(child)
@@ -363,23 +389,7 @@ def mc_critical_values(
 
     def compute() -> NullDistribution:
         stats, bsadf, badf = _run_chunks(_mc_chunk, (n, minw, lag, null), nrep, seed, workers)
-        seq_cv = _sequence_cvs(bsadf, badf)
-        del bsadf, badf
-        return NullDistribution(
-            method="mc",
-            n=n,
-            minw=minw,
-            lag=lag,
-            nrep=nrep,
-            seed=seed,
-            settings=settings,
-            adf=_f32(np.sort(stats[:, 0])),
-            sadf=_f32(np.sort(stats[:, 1])),
-            gsadf=_f32(np.sort(stats[:, 2])),
-            bsadf_cv=_f32(seq_cv[0]),
-            bsadf_cv_conservative=_f32(seq_cv[1]),
-            badf_cv=_f32(seq_cv[2]),
-        )
+        return _simulated_distribution("mc", settings, stats, bsadf, badf)
 
     return _cached(settings, compute, use_cache)
 
@@ -572,22 +582,6 @@ def wild_bootstrap_hlst(
         stats, bsadf, badf = _run_chunks(
             _hlst_chunk, (minw, lag, np.diff(arr)), nboot, seed, workers
         )
-        seq_cv = _sequence_cvs(bsadf, badf)
-        del bsadf, badf
-        return NullDistribution(
-            method="wild-hlst",
-            n=n,
-            minw=minw,
-            lag=lag,
-            nrep=nboot,
-            seed=seed,
-            settings=settings,
-            adf=_f32(np.sort(stats[:, 0])),
-            sadf=_f32(np.sort(stats[:, 1])),
-            gsadf=_f32(np.sort(stats[:, 2])),
-            bsadf_cv=_f32(seq_cv[0]),
-            bsadf_cv_conservative=_f32(seq_cv[1]),
-            badf_cv=_f32(seq_cv[2]),
-        )
+        return _simulated_distribution("wild-hlst", settings, stats, bsadf, badf)
 
     return _cached(settings, compute, use_cache)
